@@ -1,0 +1,206 @@
+"""lib.py - what every integration test needs: the real binary on a free
+port with a temporary database, an HTTP client, a real SMTP server
+(aiosmtpd) and TAP output that tests/run.sh counts.
+
+    from lib import *
+    with Server() as s:
+        st, body = s.call("GET", "/healthz")
+        check(st == 200, "healthz answers 200")
+    done()
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.client
+
+BIN = os.environ.get("CLUBMATCH_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "clubmatch")
+SANITIZED = bool(os.environ.get("CLUBMATCH_SANITIZED"))
+_failures = 0
+_count = 0
+
+
+def check(cond, name, detail=None):
+    """Print one TAP line; on failure also print the detail."""
+    global _failures, _count
+    _count += 1
+    if cond:
+        print("ok - %s" % name)
+    else:
+        _failures += 1
+        print("not ok - %s" % name)
+        if detail is not None:
+            for line in str(detail).splitlines()[:40]:
+                print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
+def eq(got, want, name):
+    return check(got == want, name, "got  %r\nwant %r" % (got, want))
+
+
+def done():
+    sys.exit(1 if _failures else 0)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(args, env=None, input=None, timeout=120):
+    """Run the binary with args; returns (exit status, stdout, stderr)."""
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([BIN] + list(args), capture_output=True, text=True,
+                       env=e, input=input, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Server:
+    """The real `clubmatch serve` on 127.0.0.1:<free port>, in a temporary
+    directory that holds its database, Maildir and admin token."""
+
+    def __init__(self, args=(), env=None, workdir=None, admin_token="admintoken-0123456789abcdef"):
+        self.dir = workdir or tempfile.mkdtemp(prefix="clubmatch-test-")
+        self.port = free_port()
+        self.db = os.path.join(self.dir, "clubmatch.db")
+        self.maildir = os.path.join(self.dir, "mail")
+        self.admin = admin_token
+        with open(os.path.join(self.dir, "admin.token"), "w") as f:
+            f.write(admin_token + "\n")
+        self.args = list(args)
+        self.env = env or {}
+        self.proc = None
+
+    def base(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, timeout=20):
+        e = dict(os.environ)
+        e.update(self.env)
+        cmd = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port,
+               "--db", self.db, "--maildir", self.maildir,
+               "--admin-token-file", os.path.join(self.dir, "admin.token")]
+        cmd += self.args
+        self.log = open(os.path.join(self.dir, "serve.log"), "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
+                                     env=e, cwd=self.dir)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: %s" % self.logtext())
+            try:
+                st, _ = self.call("GET", "/healthz", token=None)
+                if st == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not start: %s" % self.logtext())
+
+    def logtext(self):
+        try:
+            with open(os.path.join(self.dir, "serve.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server; returns its exit status (0 after SIGTERM)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        rc = self.stop()
+        check(rc == 0, "server exits cleanly (status %s)" % rc,
+              self.logtext())
+
+    def call(self, method, path, body=None, token="admin", headers=None,
+             raw=None, timeout=30):
+        """One HTTP request.  token="admin" uses the admin token, None sends
+        none.  Returns (status, parsed JSON or text); self.last_headers
+        keeps the response headers."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        h = dict(headers or {})
+        if token == "admin":
+            token = self.admin
+        if token:
+            h["Authorization"] = "Bearer " + token
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        payload = r.read()
+        self.last_headers = {k.lower(): v for k, v in r.getheaders()}
+        self.last_raw = payload
+        c.close()
+        ctype = self.last_headers.get("content-type", "")
+        if ctype.startswith("application/json"):
+            try:
+                return r.status, json.loads(payload)
+            except ValueError:
+                return r.status, payload.decode("utf-8", "replace")
+        return r.status, payload.decode("utf-8", "replace")
+
+    def cli(self, args, **kw):
+        env = {"CLUBMATCH_DB": self.db, "CLUBMATCH_MAILDIR": self.maildir}
+        env.update(kw.pop("env", {}))
+        return run_cli(args, env=env, **kw)
+
+
+def error_code(body):
+    """The error code of an error body, or None."""
+    try:
+        return body["error"]["code"]
+    except (TypeError, KeyError):
+        return None
+
+
+def maildir_messages(maildir):
+    """Every message in maildir/new as bytes, sorted by file name."""
+    d = os.path.join(maildir, "new")
+    if not os.path.isdir(d):
+        return []
+    out = []
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            out.append(f.read())
+    return out
+
+
+def wait_for(pred, timeout=20.0, step=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
