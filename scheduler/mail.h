@@ -1,0 +1,78 @@
+/*
+ * mail.h - delivering one finished RFC 5322 message: by SMTP (libcurl) or
+ * into a Maildir.
+ *
+ * The message bytes come from imip_message_build() and are sent exactly
+ * as given, so a Maildir file and what an SMTP server receives are the
+ * same bytes (libcurl only dot-stuffs them on the wire).
+ *
+ * Thread-safety: a struct mail_transport is owned by one thread at a
+ * time (the outbox worker); it holds one libcurl easy handle, whose SMTP
+ * connection stays open across mail_send() calls.  Different transports
+ * may be used from different threads at once.  mail_transport_new()
+ * initialises libcurl (curl_global_init), which is thread-safe in the
+ * libcurl 7.88 Debian ships.
+ *
+ * Errors: ERR_UNAVAILABLE means "try again later" (cannot connect, time
+ * out, a 4xx reply, a failed Maildir write); ERR_INVALID means the server
+ * refused this message for good (a 5xx reply) or an envelope address is
+ * not valid.  The outbox retries the first and gives up on the second.
+ */
+#ifndef CLUBMATCH_MAIL_H
+#define CLUBMATCH_MAIL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Borrowed by mail_transport_new() only: the transport copies what it
+ * keeps. */
+struct mail_config {
+	const char *smtp_url;		/* smtp://host[:port] or smtps://...;
+					 * NULL or "" writes to the Maildir */
+	const char *smtp_user;		/* AUTH user, or NULL for no AUTH */
+	const char *smtp_password;	/* its password (from a file) */
+	const char *maildir;		/* the Maildir root, when no smtp_url */
+	long timeout_seconds;		/* connect and per-message limit;
+					 * <= 0 means 30 */
+};
+
+struct mail_transport;
+
+/*
+ * Returns a new transport, or NULL with *err set (ERR_INVALID for an URL
+ * that is not smtp:// or smtps://, or no Maildir given; ERR_UNAVAILABLE
+ * when the Maildir cannot be created).  No connection is made yet: the
+ * first mail_send() connects.  Free with mail_transport_free().
+ */
+struct mail_transport *mail_transport_new(const struct mail_config *cfg,
+    struct err *err);
+
+/* Closes the SMTP connection (QUIT) and frees t.  NULL is a no-op. */
+void mail_transport_free(struct mail_transport *t);
+
+/*
+ * Delivers msg (len bytes, CRLF line ends) with the envelope sender
+ * from_addr and the single envelope recipient to_addr (both must pass
+ * imip_address_is_valid()).  Returns 0 once the SMTP server answered 250
+ * to the data, or the Maildir file is durably in new/; -1 with *err set
+ * otherwise (see the error codes above).
+ *
+ * SMTP: smtp:// upgrades with STARTTLS when the server offers it;
+ * smtps:// is TLS from the start; AUTH is used when smtp_user is set.
+ * Connecting and the whole exchange for one message are each bounded by
+ * timeout_seconds, so a server that stops answering mid-DATA fails the
+ * send instead of blocking the caller.  After any failure the connection
+ * is dropped and the next send reconnects.
+ *
+ * Maildir: writes tmp/<unique>, fsyncs it, renames it into new/ and
+ * fsyncs new/, creating tmp/, new/ and cur/ when they are missing.
+ */
+int mail_send(struct mail_transport *t, const char *from_addr,
+    const char *to_addr, const char *msg, size_t len, struct err *err);
+
+/* Number of SMTP connections this transport has opened so far (0 for a
+ * Maildir transport): for tests and for the worker's log. */
+long mail_transport_connects(const struct mail_transport *t);
+
+#endif
