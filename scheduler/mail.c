@@ -6,8 +6,13 @@
  * cache after a transfer that succeeded, and the next transfer on the
  * same handle starts straight at MAIL FROM: that is the whole
  * "connection reuse" and why the transport owns one handle for life.
- * After a failed transfer libcurl closes the connection without QUIT
- * (it may be mid-transaction), so the next send starts clean.
+ *
+ * libcurl 7.88 also keeps a connection after some failures, a timeout
+ * among them, and would send the next message into a session that is
+ * still stuck (seen against a sink that hangs mid-DATA: the next send
+ * timed out too).  So after any failure we shut the socket down:
+ * libcurl then finds the cached connection dead, drops it without
+ * QUIT, and the next send connects afresh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -305,6 +311,11 @@ smtp_send(struct mail_transport *t, const char *from_addr,
 	    CURLE_OK)
 		t->connects += conns;
 	if (rc != CURLE_OK) {
+		curl_socket_t fd = CURL_SOCKET_BAD;
+
+		if (curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &fd) ==
+		    CURLE_OK && fd != CURL_SOCKET_BAD)
+			shutdown(fd, SHUT_RDWR);
 		ret = err_set(err, smtp_classify(rc, reply),
 		    "cannot send mail to '%s': %s (smtp reply %ld)", to_addr,
 		    t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc),

@@ -63,7 +63,8 @@ void mail_transport_free(struct mail_transport *t);
  * Connecting and the whole exchange for one message are each bounded by
  * timeout_seconds, so a server that stops answering mid-DATA fails the
  * send instead of blocking the caller.  After any failure the connection
- * is dropped and the next send reconnects.
+ * is dropped and the next send reconnects; a kept connection that the
+ * server closed meanwhile is noticed and replaced before sending.
  *
  * Maildir: writes tmp/<unique>, fsyncs it, renames it into new/ and
  * fsyncs new/, creating tmp/, new/ and cur/ when they are missing.

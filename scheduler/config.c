@@ -1,0 +1,243 @@
+/*
+ * config.c - flags, environment variables and defaults (CONTRACT.md §3).
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "xalloc.h"
+
+struct flag {
+	const char *name;		/* without the leading -- */
+	size_t offset;			/* of a const char * in struct config */
+	bool boolean;			/* takes no value */
+};
+
+#define F(name, field) { name, offsetof(struct config, field), false }
+static const struct flag FLAGS[] = {
+	F("listen", listen),
+	F("db", db),
+	{ "base-url", 0, false },
+	F("smtp", smtp),
+	F("smtp-user", smtp_user),
+	{ "smtp-password-file", 0, false },
+	{ "mail-from", 0, false },
+	F("maildir", maildir),
+	F("admin-token-file", admin_token_file),
+	F("video-url-template", video_url_template),
+	{ "no-match", 0, true },
+};
+#undef F
+
+/* CLUBMATCH_ + upper case, '-' -> '_'. */
+static const char *
+flag_env(const char *name)
+{
+	char var[64] = "CLUBMATCH_";
+	size_t n = strlen(var), i;
+
+	for (i = 0; name[i] && n + 1 < sizeof(var); i++)
+		var[n++] = name[i] == '-' ? '_' :
+		    (char)toupper((unsigned char)name[i]);
+	var[n] = '\0';
+	return getenv(var);
+}
+
+/* Flags without a const char * field are kept here until defaults. */
+struct raw {
+	const char *base_url;
+	const char *smtp_password_file;
+	const char *mail_from;
+};
+
+static void
+flag_set(struct config *cfg, struct raw *raw, const struct flag *f,
+    const char *value)
+{
+	if (strcmp(f->name, "base-url") == 0)
+		raw->base_url = value;
+	else if (strcmp(f->name, "smtp-password-file") == 0)
+		raw->smtp_password_file = value;
+	else if (strcmp(f->name, "mail-from") == 0)
+		raw->mail_from = value;
+	else if (f->boolean)
+		cfg->no_match = value == NULL || strcmp(value, "0") != 0;
+	else
+		*(const char **)((char *)cfg + f->offset) = value;
+}
+
+static const struct flag *
+flag_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(FLAGS) / sizeof(FLAGS[0]); i++)
+		if (strlen(FLAGS[i].name) == len &&
+		    strncmp(FLAGS[i].name, name, len) == 0)
+			return &FLAGS[i];
+	return NULL;
+}
+
+static int
+parse_listen(struct config *cfg, struct err *err)
+{
+	const char *colon = strrchr(cfg->listen, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == cfg->listen ||
+	    (size_t)(colon - cfg->listen) >= sizeof(cfg->listen_host))
+		return err_set(err, ERR_INVALID, "--listen '%s' is not "
+		    "ADDR:PORT (e.g. 127.0.0.1:8080)", cfg->listen);
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+		return err_set(err, ERR_INVALID, "--listen '%s' has a bad "
+		    "port: use a number from 0 to 65535", cfg->listen);
+	memcpy(cfg->listen_host, cfg->listen, (size_t)(colon - cfg->listen));
+	cfg->listen_host[colon - cfg->listen] = '\0';
+	cfg->listen_port = (int)port;
+	return 0;
+}
+
+/* The first line of path, surrounding white space removed; free() it. */
+static char *
+read_first_line(const char *path, struct err *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	char *s, *e;
+
+	if (f == NULL) {
+		err_set(err, ERR_INVALID, "cannot read '%s': %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	for (s = line; isspace((unsigned char)*s); s++)
+		;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return xstrdup(s);
+}
+
+static int
+apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
+{
+	char host[200];
+
+	if (cfg->listen == NULL)
+		cfg->listen = "127.0.0.1:8080";
+	if (parse_listen(cfg, err) < 0)
+		return -1;
+	if (cfg->db == NULL)
+		cfg->db = "var/clubmatch.db";
+	if (cfg->maildir == NULL)
+		cfg->maildir = "var/mail";
+	if (cfg->video_url_template == NULL)
+		cfg->video_url_template = "https://meet.jit.si/{room}";
+	if (cfg->smtp && cfg->smtp[0] == '\0')
+		cfg->smtp = NULL;
+	if (raw->base_url)
+		snprintf(cfg->base_url, sizeof(cfg->base_url), "%s",
+		    raw->base_url);
+	else
+		snprintf(cfg->base_url, sizeof(cfg->base_url), "http://%s",
+		    cfg->listen);
+	while (cfg->base_url[0] &&
+	    cfg->base_url[strlen(cfg->base_url) - 1] == '/')
+		cfg->base_url[strlen(cfg->base_url) - 1] = '\0';
+	if (raw->mail_from) {
+		snprintf(cfg->mail_from, sizeof(cfg->mail_from), "%s",
+		    raw->mail_from);
+	} else {
+		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		/* A bare host name makes an address without a dot that some
+		 * validators refuse; .localdomain keeps it routable locally. */
+		snprintf(cfg->mail_from, sizeof(cfg->mail_from),
+		    "clubmatch@%s%s", host, strchr(host, '.') ? "" :
+		    ".localdomain");
+	}
+	if (raw->smtp_password_file) {
+		cfg->smtp_password = read_first_line(raw->smtp_password_file,
+		    err);
+		if (cfg->smtp_password == NULL)
+			return -1;
+	}
+	if (cfg->threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cfg->threads = n > 0 ? (int)(n > 8 ? 8 : n) : 2;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *command, int argc, char **argv,
+    bool *help, struct err *err)
+{
+	struct raw raw = { NULL, NULL, NULL };
+	size_t i;
+	int a;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->command = command;
+	*help = false;
+	for (i = 0; i < sizeof(FLAGS) / sizeof(FLAGS[0]); i++) {
+		const char *v = flag_env(FLAGS[i].name);
+
+		if (v != NULL)
+			flag_set(cfg, &raw, &FLAGS[i], v);
+	}
+	for (a = 0; a < argc; a++) {
+		const char *arg = argv[a], *eq;
+		const struct flag *f;
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			*help = true;
+			return 0;
+		}
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			if (cfg->nargs >= (int)(sizeof(cfg->args) /
+			    sizeof(cfg->args[0])))
+				return err_set(err, ERR_INVALID,
+				    "unexpected argument '%s'", arg);
+			cfg->args[cfg->nargs++] = arg;
+			continue;
+		}
+		eq = strchr(arg + 2, '=');
+		f = flag_find(arg + 2, eq ? (size_t)(eq - arg - 2) :
+		    strlen(arg + 2));
+		if (f == NULL)
+			return err_set(err, ERR_INVALID, "unknown flag '%s': "
+			    "see 'clubmatch %s --help'", arg, command);
+		if (f->boolean) {
+			flag_set(cfg, &raw, f, eq ? eq + 1 : NULL);
+		} else if (eq) {
+			flag_set(cfg, &raw, f, eq + 1);
+		} else if (a + 1 < argc) {
+			flag_set(cfg, &raw, f, argv[++a]);
+		} else {
+			return err_set(err, ERR_INVALID, "flag '%s' needs a "
+			    "value", arg);
+		}
+	}
+	return apply_defaults(cfg, &raw, err);
+}
+
+void
+config_release(struct config *cfg)
+{
+	free(cfg->smtp_password);
+	cfg->smtp_password = NULL;
+}

@@ -1,0 +1,44 @@
+/*
+ * config.h - command-line flags and their environment variables.
+ *
+ * Every flag --some-flag also reads CLUBMATCH_SOME_FLAG; the flag wins.
+ * config_load() fills a struct config once in main(); nothing writes to
+ * it afterwards, so every thread may read it.
+ */
+#ifndef CLUBMATCH_CONFIG_H
+#define CLUBMATCH_CONFIG_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+struct config {
+	const char *command;		/* serve, import, match, zip */
+	const char *listen;		/* ADDR:PORT */
+	char listen_host[64];		/* parsed from listen */
+	int listen_port;
+	const char *db;
+	char base_url[256];		/* no trailing slash */
+	const char *smtp;		/* NULL: write to the Maildir */
+	const char *smtp_user;
+	char *smtp_password;		/* read from --smtp-password-file */
+	char mail_from[256];
+	const char *maildir;
+	const char *admin_token_file;	/* NULL: var/admin.token, created */
+	const char *video_url_template;
+	bool no_match;			/* import members --no-match */
+	const char *args[4];		/* positional arguments */
+	int nargs;
+	int threads;			/* HTTP worker threads */
+};
+
+/*
+ * Parses argv (after the command name) and the environment.  Returns 0,
+ * or -1 with *err set for bad usage (the caller exits 2).  Sets *help when
+ * --help was given.
+ */
+int config_load(struct config *cfg, const char *command, int argc,
+    char **argv, bool *help, struct err *err);
+void config_release(struct config *cfg);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * http_api.c - health, ZIP codes, clubs, members, matching, tokens and
+ * /me (CONTRACT.md §6).  Each handler decodes, makes one service call
+ * and encodes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "geo_db.h"
+#include "http_int.h"
+#include "rand.h"
+#include "xalloc.h"
+
+static void
+h_healthz(struct request *rq, struct response *rs)
+{
+	(void)rq;
+	http_reply_json(rs, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void
+h_zip(struct request *rq, struct response *rs)
+{
+	const struct geo_zip *z;
+
+	if (!geo_zip_is_wellformed(rq->params[0])) {
+		http_reply_error(rs, 400, "malformed_zip", "zip",
+		    "a ZIP code is 5 digits, e.g. 60601");
+		return;
+	}
+	z = geo_db_lookup(service_geo(rq->svc), rq->params[0]);
+	if (z == NULL) {
+		http_reply_error(rs, 404, "unknown_zip", "zip",
+		    "unknown ZIP code '%s'", rq->params[0]);
+		return;
+	}
+	http_reply_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:f, s:f, "
+	    "s:s}", "zip", z->zip, "city", z->city, "state", z->state,
+	    "county", z->county, "lat", z->pt.lat, "lon", z->pt.lon,
+	    "timezone", z->timezone));
+}
+
+/* ==== clubs ============================================================= */
+static const char *const CLUB_KEYS[] = { "name", "zip", "secretary_email",
+	"secretary_name", "accepts_remote", "remote_capacity", NULL };
+
+static bool
+club_input_from_json(json_t *o, struct club_input *in, struct response *rs)
+{
+	club_input_init(in);
+	return json_only_keys(o, CLUB_KEYS, rs) &&
+	    json_get_string(o, "name", &in->name, rs) &&
+	    json_get_string(o, "zip", &in->zip, rs) &&
+	    json_get_string(o, "secretary_email", &in->secretary_email, rs) &&
+	    json_get_string(o, "secretary_name", &in->secretary_name, rs) &&
+	    json_get_bool(o, "accepts_remote", &in->accepts_remote, rs) &&
+	    json_get_int(o, "remote_capacity", &in->remote_capacity, -2, -1,
+	    rs);
+}
+
+static void
+h_clubs_create(struct request *rq, struct response *rs)
+{
+	json_t *o = http_body_object(rq, rs, false);
+	struct club_input in;
+	struct club c;
+	struct err err;
+
+	if (o == NULL)
+		return;
+	if (club_input_from_json(o, &in, rs)) {
+		err_clear(&err);
+		if (service_club_create(rq->svc, rq->store, &in, &c, &err) < 0)
+			http_reply_err(rs, &err);
+		else
+			http_reply_json(rs, 201, json_club(&c));
+	}
+	json_decref(o);
+}
+
+static void
+h_clubs_patch(struct request *rq, struct response *rs)
+{
+	json_t *o;
+	struct club_input in;
+	struct club c;
+	struct err err;
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id))
+		return;
+	o = http_body_object(rq, rs, false);
+	if (o == NULL)
+		return;
+	if (club_input_from_json(o, &in, rs)) {
+		err_clear(&err);
+		if (service_club_update(rq->svc, rq->store, id, &in, &c,
+		    &err) < 0)
+			http_reply_err(rs, &err);
+		else
+			http_reply_json(rs, 200, json_club(&c));
+	}
+	json_decref(o);
+}
+
+static void
+h_clubs_get(struct request *rq, struct response *rs)
+{
+	struct club c;
+	struct err err;
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id) || !http_may_club(rq, rs, id))
+		return;
+	err_clear(&err);
+	if (service_club_get(rq->svc, rq->store, id, &c, &err) < 0)
+		http_reply_err(rs, &err);
+	else
+		http_reply_json(rs, 200, json_club(&c));
+}
+
+static void
+h_clubs_delete(struct request *rq, struct response *rs)
+{
+	struct err err;
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id))
+		return;
+	err_clear(&err);
+	if (service_club_delete(rq->svc, rq->store, id, &err) < 0) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	http_reply_json(rs, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id,
+	    "active", 0));
+}
+
+struct list_ctx {
+	struct request *rq;
+	json_t *items;
+	int64_t last;
+	int count;
+};
+
+static int
+add_club(const struct club *c, void *arg)
+{
+	struct list_ctx *l = arg;
+	struct club copy = *c;
+
+	copy.activity = service_club_activity(l->rq->svc, l->rq->store, c->id);
+	json_array_append_new(l->items, json_club(&copy));
+	l->last = c->id;
+	l->count++;
+	return 0;
+}
+
+static void
+h_clubs_list(struct request *rq, struct response *rs)
+{
+	struct list_ctx l = { rq, json_array(), 0, 0 };
+	struct err err;
+	int limit;
+	int64_t after;
+
+	if (!http_page(rq, rs, &limit, &after)) {
+		json_decref(l.items);
+		return;
+	}
+	err_clear(&err);
+	if (store_club_each(rq->store, after, limit, false, add_club, &l,
+	    &err) < 0) {
+		json_decref(l.items);
+		http_reply_err(rs, &err);
+		return;
+	}
+	http_reply_json(rs, 200, json_page(l.items, l.count == limit ?
+	    l.last : 0));
+}
+
+static void
+h_tokens_create(struct request *rq, struct response *rs)
+{
+	struct club c;
+	struct err err;
+	char *token, hash[65];
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id))
+		return;
+	err_clear(&err);
+	if (store_club_get(rq->store, id, &c, &err) < 0) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	if (!c.active) {
+		http_reply_error(rs, 404, "not_found", NULL,
+		    "club %lld was deleted", (long long)id);
+		return;
+	}
+	/* 160 bits from the CSPRNG; only the hash is stored. */
+	token = rand_token(160);
+	rand_sha256_hex(token, hash);
+	if (store_token_insert(rq->store, hash, id, &err) < 0)
+		http_reply_err(rs, &err);
+	else
+		http_reply_json(rs, 201, json_pack("{s:s, s:s, s:I}", "token",
+		    token, "role", "secretary", "club_id", (json_int_t)id));
+	free(token);
+}
+
+/* ==== members =========================================================== */
+static const char *const MEMBER_KEYS[] = { "name", "email", "zip", "state",
+	"phone", "preferred_channel", NULL };
+
+static void
+h_members_create(struct request *rq, struct response *rs)
+{
+	json_t *o = http_body_object(rq, rs, false);
+	struct member_input in;
+	struct member m;
+	struct err err;
+
+	if (o == NULL)
+		return;
+	member_input_init(&in);
+	if (json_only_keys(o, MEMBER_KEYS, rs) &&
+	    json_get_string(o, "name", &in.name, rs) &&
+	    json_get_string(o, "email", &in.email, rs) &&
+	    json_get_string(o, "zip", &in.zip, rs) &&
+	    json_get_string(o, "state", &in.state, rs) &&
+	    json_get_string(o, "phone", &in.phone, rs) &&
+	    json_get_string(o, "preferred_channel", &in.preferred_channel,
+	    rs)) {
+		err_clear(&err);
+		if (service_member_create(rq->svc, rq->store, &in, true, &m,
+		    &err) < 0)
+			http_reply_err(rs, &err);
+		else
+			http_reply_json(rs, 201, json_member(rq, &m));
+	}
+	json_decref(o);
+}
+
+static void
+h_members_get(struct request *rq, struct response *rs)
+{
+	struct member m;
+	struct err err;
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id))
+		return;
+	err_clear(&err);
+	if (store_member_get(rq->store, id, &m, &err) < 0)
+		http_reply_err(rs, &err);
+	else
+		http_reply_json(rs, 200, json_member(rq, &m));
+}
+
+static int
+add_member(const struct member *m, void *arg)
+{
+	struct list_ctx *l = arg;
+
+	json_array_append_new(l->items, json_member(l->rq, m));
+	l->last = m->id;
+	l->count++;
+	return 0;
+}
+
+static void
+h_members_list(struct request *rq, struct response *rs)
+{
+	struct list_ctx l = { rq, NULL, 0, 0 };
+	struct member_filter f;
+	const char *club = http_query(rq, "club_id");
+	const char *mode = http_query(rq, "mode");
+	struct err err;
+	char *end;
+
+	memset(&f, 0, sizeof(f));
+	if (!http_page(rq, rs, &f.limit, &f.after))
+		return;
+	if (club) {
+		f.club_id = strtoll(club, &end, 10);
+		if (*club == '\0' || *end || f.club_id <= 0) {
+			http_reply_error(rs, 400, "bad_parameter", "club_id",
+			    "club_id must be a club's id");
+			return;
+		}
+	}
+	if (mode) {
+		f.mode = mode_parse(mode);
+		if (f.mode == MODE_NONE) {
+			http_reply_error(rs, 400, "bad_parameter", "mode",
+			    "mode must be local, remote or unassigned");
+			return;
+		}
+	}
+	l.items = json_array();
+	err_clear(&err);
+	if (store_member_each(rq->store, &f, add_member, &l, &err) < 0) {
+		json_decref(l.items);
+		http_reply_err(rs, &err);
+		return;
+	}
+	http_reply_json(rs, 200, json_page(l.items, l.count == f.limit ?
+	    l.last : 0));
+}
+
+static void
+h_match(struct request *rq, struct response *rs)
+{
+	json_t *o = http_body_object(rq, rs, true);
+	struct match_counts n;
+	struct err err;
+
+	if (o == NULL)
+		return;
+	json_decref(o);
+	err_clear(&err);
+	if (service_match_all(rq->svc, rq->store, &n, NULL, NULL, &err) < 0) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	http_reply_json(rs, 200, json_pack("{s:I, s:I, s:I, s:I}",
+	    "assigned", (json_int_t)n.assigned, "local", (json_int_t)n.local,
+	    "remote", (json_int_t)n.remote, "unassigned",
+	    (json_int_t)n.unassigned));
+}
+
+static void
+h_me(struct request *rq, struct response *rs)
+{
+	struct club c;
+	struct err err;
+
+	if (rq->role == ROLE_ADMIN) {
+		http_reply_json(rs, 200, json_pack("{s:s, s:n, s:n}", "role",
+		    "admin", "club_id", "club_name"));
+		return;
+	}
+	err_clear(&err);
+	if (store_club_get(rq->store, rq->club_id, &c, &err) < 0) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	http_reply_json(rs, 200, json_pack("{s:s, s:I, s:s, s:s}", "role",
+	    "secretary", "club_id", (json_int_t)c.id, "club_name", c.name,
+	    "timezone", c.timezone));
+}
+
+const struct route http_api_routes[] = {
+	{ "GET", "/healthz", ACCESS_PUBLIC, h_healthz },
+	{ "GET", "/api/v1/zip/{}", ACCESS_PUBLIC, h_zip },
+	{ "POST", "/api/v1/clubs", ACCESS_ADMIN, h_clubs_create },
+	{ "GET", "/api/v1/clubs", ACCESS_ADMIN, h_clubs_list },
+	{ "GET", "/api/v1/clubs/{}", ACCESS_CLUB, h_clubs_get },
+	{ "PATCH", "/api/v1/clubs/{}", ACCESS_ADMIN, h_clubs_patch },
+	{ "DELETE", "/api/v1/clubs/{}", ACCESS_ADMIN, h_clubs_delete },
+	{ "POST", "/api/v1/clubs/{}/tokens", ACCESS_ADMIN, h_tokens_create },
+	{ "POST", "/api/v1/members", ACCESS_ADMIN, h_members_create },
+	{ "GET", "/api/v1/members", ACCESS_ADMIN, h_members_list },
+	{ "GET", "/api/v1/members/{}", ACCESS_ADMIN, h_members_get },
+	{ "POST", "/api/v1/match", ACCESS_ADMIN, h_match },
+	{ "GET", "/api/v1/me", ACCESS_ANY_TOKEN, h_me },
+};
+const size_t http_api_nroutes = sizeof(http_api_routes) /
+    sizeof(http_api_routes[0]);

@@ -1,0 +1,125 @@
+/*
+ * http_int.h - what the http_*.c files share: the request and response
+ * of one call, the route table entry, and JSON helpers.  Not used outside
+ * the HTTP layer.
+ */
+#ifndef CLUBMATCH_HTTP_INT_H
+#define CLUBMATCH_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "service.h"
+#include "store.h"
+
+#define HTTP_MAX_BODY (1024 * 1024)
+#define HTTP_MAX_PARAMS 3
+
+enum http_role {
+	ROLE_NONE = 0,		/* no token or a bad one */
+	ROLE_SECRETARY,		/* one club */
+	ROLE_ADMIN,
+};
+
+/* Who may call a route. */
+enum http_access {
+	ACCESS_PUBLIC,
+	ACCESS_ANY_TOKEN,
+	ACCESS_ADMIN,
+	ACCESS_CLUB,		/* admin, or the secretary of the club the
+				 * handler checks with http_may_club() */
+};
+
+struct http_server;
+
+struct request {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	struct buf body;
+	bool too_large;
+	struct store *store;	/* this thread's connection */
+	struct service *svc;
+	const struct config *cfg;
+	const char *params[HTTP_MAX_PARAMS];	/* {x} segments of the path */
+	char param_buf[HTTP_MAX_PARAMS][128];
+	enum http_role role;
+	int64_t club_id;	/* a secretary's club */
+	const char *client_ip;
+};
+
+struct response {
+	unsigned status;
+	const char *content_type;
+	char *body;		/* malloc'd */
+	size_t len;
+	struct buf headers;	/* "Name: value\n" lines */
+};
+
+struct route {
+	const char *method;
+	const char *pattern;	/* "/api/v1/clubs/{}" */
+	enum http_access access;
+	void (*handler)(struct request *rq, struct response *rs);
+};
+
+/* ---- responses ---------------------------------------------------------- */
+/* Serialises json (stolen) as the body. */
+void http_reply_json(struct response *rs, unsigned status, json_t *json);
+void http_reply_error(struct response *rs, unsigned status,
+    const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Maps err->code to a status and error code (the only place that does). */
+void http_reply_err(struct response *rs, const struct err *err);
+/* The body is taken over (free()d later). */
+void http_reply_take(struct response *rs, unsigned status,
+    const char *content_type, char *body, size_t len);
+void http_add_header(struct response *rs, const char *name,
+    const char *value);
+
+/* ---- requests ----------------------------------------------------------- */
+/* The JSON object in the body (a new reference), or NULL after replying
+ * 400/415.  An empty body reads as {} when empty_ok. */
+json_t *http_body_object(struct request *rq, struct response *rs,
+    bool empty_ok);
+const char *http_query(struct request *rq, const char *name);
+const char *http_header(struct request *rq, const char *name);
+/* Parses a positive id from a path parameter; replies 404 when bad. */
+bool http_param_id(struct request *rq, struct response *rs, int i,
+    int64_t *out);
+/* limit/after query parameters; replies 400 when bad. */
+bool http_page(struct request *rq, struct response *rs, int *limit,
+    int64_t *after);
+/* A secretary may act on its own club only; replies 403 otherwise. */
+bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
+
+/* ---- JSON field readers: reply 422 naming the field when wrong -------- */
+/* *out = the string or NULL when absent (or null when nullable). */
+bool json_get_string(json_t *o, const char *key, const char **out,
+    struct response *rs);
+/* *out = 0/1, or -1 when absent. */
+bool json_get_bool(json_t *o, const char *key, int *out, struct response *rs);
+/* *out = the integer, absent_value when absent, null_value when null. */
+bool json_get_int(json_t *o, const char *key, int64_t *out,
+    int64_t absent_value, int64_t null_value, struct response *rs);
+/* Replies 422 when o has a key not in the NULL-terminated list. */
+bool json_only_keys(json_t *o, const char *const *keys, struct response *rs);
+
+/* ---- encoders ----------------------------------------------------------- */
+json_t *json_club(const struct club *c);
+json_t *json_member(struct request *rq, const struct member *m);
+json_t *json_assignment(const struct assignment *a);
+/* A list body {"items": items, "next": cursor or null}; items stolen. */
+json_t *json_page(json_t *items, int64_t next);
+
+/* ---- route tables (one per http_*.c file) ------------------------------ */
+extern const struct route http_api_routes[];
+extern const size_t http_api_nroutes;
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * import.h - `clubmatch import clubs|members FILE.csv`.
+ *
+ * Every row goes through the same service call as the HTTP API, one
+ * transaction per row, so a bad row is reported (file:line: field:
+ * reason) and the good ones are kept.
+ */
+#ifndef CLUBMATCH_IMPORT_H
+#define CLUBMATCH_IMPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "service.h"
+#include "store.h"
+
+struct import_report {
+	long rows;		/* data rows read */
+	long taken;		/* rows stored */
+	long rejected;		/* rows reported on `report` */
+};
+
+/* kind is "clubs" or "members".  Returns 0 when the file could be read
+ * (rows may still have been rejected), -1 with *err when not at all. */
+int import_csv(struct service *svc, struct store *st, const char *kind,
+    const char *path, bool match, FILE *report, struct import_report *out,
+    struct err *err);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * main.c - the clubmatch command line (CONTRACT.md §3).
+ *
+ * Exit status: 0 success, 1 runtime failure, 2 bad usage.  Errors are one
+ * line on stderr that says what is wrong and what to do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "geo_db.h"
+#include "http.h"
+#include "import.h"
+#include "progress.h"
+#include "rand.h"
+#include "service.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define VERSION "0.1.0"
+
+static const char USAGE[] =
+"usage: clubmatch <command> [flags]\n"
+"\n"
+"Matches members to the nearest club, or to an active club that takes\n"
+"remote members, and sends them iCalendar invitations to its meetings.\n"
+"\n"
+"commands:\n"
+"  serve                    run the HTTP API, dashboard and mail worker\n"
+"  import clubs FILE.csv    add clubs (name,zip,secretary_email,...)\n"
+"  import members FILE.csv  add members (name,email,zip,...) and match them\n"
+"  match                    assign every member not matched yet\n"
+"  zip ZIP                  print a ZIP code's record as JSON\n"
+"\n"
+"  clubmatch <command> --help   flags of a command\n"
+"  clubmatch --version\n"
+"\n"
+"Every flag can also be set in the environment: --db is CLUBMATCH_DB,\n"
+"--smtp-user is CLUBMATCH_SMTP_USER, and so on.\n";
+
+static const char USAGE_SERVE[] =
+"usage: clubmatch serve [flags]\n"
+"\n"
+"  --listen ADDR:PORT          where to listen (127.0.0.1:8080)\n"
+"  --db PATH                   SQLite database (var/clubmatch.db)\n"
+"  --base-url URL              public address used in links\n"
+"                              (http:// + the listen address)\n"
+"  --smtp URL                  smtp://host:port or smtps://host:port;\n"
+"                              without it mail goes to the Maildir\n"
+"  --smtp-user USER            SMTP AUTH user\n"
+"  --smtp-password-file FILE   SMTP AUTH password (first line of FILE)\n"
+"  --mail-from ADDR            sender and ORGANIZER (clubmatch@HOSTNAME)\n"
+"  --maildir DIR               Maildir used without --smtp (var/mail)\n"
+"  --admin-token-file FILE     admin token (first line); without it a\n"
+"                              token is created in var/admin.token\n"
+"  --video-url-template T      video links, {room} is replaced\n"
+"                              (https://meet.jit.si/{room})\n";
+
+static const char USAGE_IMPORT[] =
+"usage: clubmatch import clubs|members FILE.csv [--db PATH] [--no-match]\n"
+"\n"
+"clubs:   name,zip,secretary_email[,secretary_name,accepts_remote,\n"
+"         remote_capacity]\n"
+"members: name,email,zip[,phone,preferred_channel,state]\n"
+"\n"
+"The first row names the columns.  A bad row is reported with its line\n"
+"number and reason, and the other rows are still imported; the exit\n"
+"status is 0 only when every row was taken.  New members are matched\n"
+"as POST /api/v1/members does, unless --no-match.\n";
+
+static const char USAGE_MATCH[] =
+"usage: clubmatch match [--db PATH]\n"
+"\n"
+"Assigns every member that was never matched, in one pass and one\n"
+"transaction, and prints the counts as JSON.\n";
+
+static const char USAGE_ZIP[] =
+"usage: clubmatch zip ZIP\n"
+"\n"
+"Prints the ZIP code's city, state, county, centroid and time zone.\n";
+
+static int
+fail(const char *what, const struct err *err)
+{
+	fprintf(stderr, "clubmatch: %s%s%s\n", what, what[0] ? ": " : "",
+	    err->msg);
+	return 1;
+}
+
+/* Creates the directory that will hold path, like `mkdir -p`. */
+static int
+make_parent_dir(const char *path, struct err *err)
+{
+	char *copy = xstrdup(path), *dir = dirname(copy), *p;
+
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		err_set(err, ERR_INTERNAL, "cannot create directory '%s': %s",
+		    dir, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	return 0;
+}
+
+static struct store *
+open_store(const struct config *cfg, struct err *err)
+{
+	if (make_parent_dir(cfg->db, err) < 0)
+		return NULL;
+	return store_open(cfg->db, err);
+}
+
+/* ==== zip =============================================================== */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int
+cmd_zip(const struct config *cfg)
+{
+	const struct geo_zip *z;
+	struct geo_db *geo;
+	struct err err;
+
+	if (cfg->nargs != 1) {
+		fputs(USAGE_ZIP, stderr);
+		return 2;
+	}
+	if (!geo_zip_is_wellformed(cfg->args[0])) {
+		fprintf(stderr, "clubmatch: '%s' is not a ZIP code: give 5 "
+		    "digits, e.g. 60601\n", cfg->args[0]);
+		return 2;
+	}
+	err_clear(&err);
+	geo = geo_db_open(&err);
+	if (geo == NULL)
+		return fail("cannot load the ZIP table", &err);
+	z = geo_db_lookup(geo, cfg->args[0]);
+	if (z == NULL) {
+		fprintf(stderr, "clubmatch: unknown ZIP code '%s'\n",
+		    cfg->args[0]);
+		geo_db_close(geo);
+		return 1;
+	}
+	printf("{\"zip\":");
+	json_str(z->zip);
+	printf(",\"city\":");
+	json_str(z->city);
+	printf(",\"state\":");
+	json_str(z->state);
+	printf(",\"county\":");
+	json_str(z->county);
+	printf(",\"lat\":%.6f,\"lon\":%.6f,\"timezone\":", z->pt.lat,
+	    z->pt.lon);
+	json_str(z->timezone);
+	printf("}\n");
+	geo_db_close(geo);
+	return 0;
+}
+
+/* ==== import and match ================================================== */
+static int
+cmd_import(const struct config *cfg, struct service *svc, struct store *st)
+{
+	struct import_report rep;
+	struct err err;
+
+	err_clear(&err);
+	if (import_csv(svc, st, cfg->args[0], cfg->args[1], !cfg->no_match,
+	    stderr, &rep, &err) < 0)
+		return fail("", &err);
+	fprintf(stderr, "clubmatch: %s: %ld rows, %ld imported, %ld "
+	    "rejected\n", cfg->args[1], rep.rows, rep.taken, rep.rejected);
+	return rep.rejected ? 1 : 0;
+}
+
+static int
+cmd_match(struct service *svc, struct store *st)
+{
+	struct match_counts n;
+	struct progress bar;
+	struct err err;
+
+	err_clear(&err);
+	progress_init(&bar, "matching");
+	if (service_match_all(svc, st, &n, progress_cb, &bar, &err) < 0) {
+		progress_done(&bar);
+		return fail("match failed", &err);
+	}
+	progress_done(&bar);
+	printf("{\"assigned\":%ld,\"local\":%ld,\"remote\":%ld,"
+	    "\"unassigned\":%ld}\n", n.assigned, n.local, n.remote,
+	    n.unassigned);
+	return 0;
+}
+
+/* ==== serve ============================================================= */
+
+/* The admin token: from --admin-token-file, else var/admin.token beside
+ * the database, created (mode 0600) on first start.  free() it. */
+static char *
+admin_token(const struct config *cfg, struct err *err)
+{
+	char path[1024], *copy, line[256];
+	FILE *f;
+	int fd;
+
+	if (cfg->admin_token_file) {
+		snprintf(path, sizeof(path), "%s", cfg->admin_token_file);
+	} else {
+		copy = xstrdup(cfg->db);
+		snprintf(path, sizeof(path), "%s/admin.token", dirname(copy));
+		free(copy);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0) {
+			char *t = rand_token(160);
+			ssize_t w = write(fd, t, strlen(t));
+
+			(void)!write(fd, "\n", 1);
+			close(fd);
+			free(t);
+			if (w < 0)
+				return err_set(err, ERR_INTERNAL, "cannot "
+				    "write '%s'", path), NULL;
+			fprintf(stderr, "clubmatch: created the admin token "
+			    "in %s\n", path);
+		}
+	}
+	f = fopen(path, "r");
+	if (f == NULL) {
+		err_set(err, ERR_INVALID, "cannot read the admin token '%s': "
+		    "%s", path, strerror(errno));
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	copy = line;
+	while (*copy == ' ' || *copy == '\t')
+		copy++;
+	copy[strcspn(copy, " \t\r\n")] = '\0';
+	if (strlen(copy) < 16) {
+		err_set(err, ERR_INVALID, "the admin token in '%s' is shorter "
+		    "than 16 characters: put a long random one there", path);
+		return NULL;
+	}
+	if (!cfg->admin_token_file)
+		fprintf(stderr, "clubmatch: admin token is in %s\n", path);
+	return xstrdup(copy);
+}
+
+static int
+cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
+{
+	struct http_server *srv;
+	struct err err;
+	sigset_t set;
+	char *token;
+	int sig = 0;
+
+	err_clear(&err);
+	if (service_load_key(svc, st, &err) < 0)
+		return fail("cannot load the token key", &err);
+	token = admin_token(cfg, &err);
+	if (token == NULL)
+		return fail("", &err);
+	/* Block the stop signals before any thread starts, so that only
+	 * sigwait() below sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	srv = http_start(cfg, svc, token, &err);
+	free(token);
+	if (srv == NULL)
+		return fail("", &err);
+	fprintf(stderr, "clubmatch: listening on %s (%s)\n", cfg->listen,
+	    cfg->base_url);
+	sigwait(&set, &sig);
+	fprintf(stderr, "clubmatch: stopping (signal %d)\n", sig);
+	http_stop(srv);
+	return 0;
+}
+
+/* ==== main ============================================================== */
+static const char *
+usage_for(const char *cmd)
+{
+	if (strcmp(cmd, "serve") == 0)
+		return USAGE_SERVE;
+	if (strcmp(cmd, "import") == 0)
+		return USAGE_IMPORT;
+	if (strcmp(cmd, "match") == 0)
+		return USAGE_MATCH;
+	if (strcmp(cmd, "zip") == 0)
+		return USAGE_ZIP;
+	return NULL;
+}
+
+static int
+bad_usage(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "clubmatch: %s: see 'clubmatch %s--help'\n", msg,
+	    cmd ? cmd : "");
+	return 2;
+}
+
+static int
+run(const struct config *cfg)
+{
+	struct service *svc;
+	struct geo_db *geo;
+	struct store *st;
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	geo = geo_db_open(&err);
+	if (geo == NULL)
+		return fail("cannot load the ZIP table", &err);
+	st = open_store(cfg, &err);
+	if (st == NULL) {
+		geo_db_close(geo);
+		return fail("", &err);
+	}
+	svc = service_new(cfg, geo);
+	if (strcmp(cfg->command, "serve") == 0)
+		rc = cmd_serve(cfg, svc, st);
+	else if (strcmp(cfg->command, "import") == 0)
+		rc = cmd_import(cfg, svc, st);
+	else
+		rc = cmd_match(svc, st);
+	service_free(svc);
+	store_close(st);
+	geo_db_close(geo);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct err err;
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	bool help;
+	int rc;
+
+	if (cmd == NULL)
+		return fputs(USAGE, stderr), 2;
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0)
+		return fputs(USAGE, stdout), 0;
+	if (strcmp(cmd, "--version") == 0)
+		return printf("clubmatch %s\n", VERSION), 0;
+	if (usage_for(cmd) == NULL)
+		return bad_usage(NULL, "unknown command");
+	err_clear(&err);
+	if (config_load(&cfg, cmd, argc - 2, argv + 2, &help, &err) < 0) {
+		fprintf(stderr, "clubmatch: %s\n", err.msg);
+		return 2;
+	}
+	if (help) {
+		fputs(usage_for(cmd), stdout);
+		config_release(&cfg);
+		return 0;
+	}
+	if (strcmp(cmd, "import") == 0 && (cfg.nargs != 2 ||
+	    (strcmp(cfg.args[0], "clubs") != 0 &&
+	    strcmp(cfg.args[0], "members") != 0)))
+		rc = bad_usage("import ", "give 'clubs' or 'members' and a "
+		    "CSV file");
+	else if ((strcmp(cmd, "serve") == 0 || strcmp(cmd, "match") == 0) &&
+	    cfg.nargs != 0)
+		rc = bad_usage(cmd, "unexpected argument");
+	else if (strcmp(cmd, "zip") == 0)
+		rc = cmd_zip(&cfg);
+	else
+		rc = run(&cfg);
+	config_release(&cfg);
+	return rc;
+}

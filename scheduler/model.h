@@ -1,0 +1,76 @@
+/*
+ * model.h - the plain records that travel between the store, the domain
+ * modules and the HTTP layer.
+ *
+ * Strings are fixed-size arrays so records can be copied, kept in arrays
+ * and filled from SQLite without ownership questions; the limits below
+ * are also the validation limits of the API.
+ */
+#ifndef CLUBMATCH_MODEL_H
+#define CLUBMATCH_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define NAME_MAX_LEN	200	/* club, member and meeting names */
+#define EMAIL_MAX_LEN	254	/* RFC 5321 path limit */
+#define TEXT_MAX_LEN	4000	/* descriptions */
+#define URL_MAX_LEN	1000
+
+enum match_mode {
+	MODE_NONE = 0,		/* never matched: `match` will pick it up */
+	MODE_LOCAL,
+	MODE_REMOTE,
+	MODE_UNASSIGNED,	/* matched, but no candidate: reason says why */
+};
+
+struct club {
+	int64_t id;
+	char name[NAME_MAX_LEN + 1];
+	char slug[48];			/* readable part of video rooms */
+	char zip[6];
+	char city[64];
+	char state[3];
+	char county[64];
+	char timezone[64];
+	double lat, lon;
+	char secretary_email[EMAIL_MAX_LEN + 1];
+	char secretary_name[NAME_MAX_LEN + 1];
+	bool accepts_remote;
+	int64_t remote_capacity;	/* -1: no limit */
+	bool active;			/* false after DELETE */
+	int64_t remote_members;		/* members assigned remotely now */
+	int64_t activity;		/* occurrences in the activity window */
+	time_t created_at;
+};
+
+struct assignment {
+	int64_t club_id;		/* 0 when unassigned */
+	char club_name[NAME_MAX_LEN + 1];
+	double distance_miles;		/* < 0: unknown (no ZIP) */
+	enum match_mode mode;
+	char reason[256];
+};
+
+struct member {
+	int64_t id;
+	char name[NAME_MAX_LEN + 1];
+	char email[EMAIL_MAX_LEN + 1];
+	char zip[6];			/* "" when only a state is known */
+	char city[64];
+	char state[3];
+	char timezone[64];
+	double lat, lon;		/* valid when zip[0] */
+	char phone[32];
+	char preferred_channel[16];	/* email, phone, sms or "" */
+	bool unsubscribed;
+	struct assignment assignment;
+	time_t created_at;
+};
+
+const char *mode_name(enum match_mode m);
+/* MODE_NONE for an unknown name. */
+enum match_mode mode_parse(const char *s);
+
+#endif

@@ -1,0 +1,771 @@
+/*
+ * store.c - the SQLite schema, its migrations and every statement.
+ *
+ * Layout of this file: schema and migrations, statement table, open and
+ * close, transactions, then one section per table.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rand.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* ==== schema ============================================================
+ *
+ * MIGRATIONS[i] takes a database from user_version i to i + 1.  Never edit
+ * a step that has shipped: add one.
+ */
+static const char *const MIGRATIONS[] = {
+	/* 0 -> 1: the foundation. */
+	/* meta: small named values; 'gen' counts club/meeting changes so
+	 * that every process can tell when its club cache is stale. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL,"
+	"  blob BLOB);"
+	"INSERT INTO meta(key, value) VALUES ('gen', 1);"
+	/* clubs: never deleted (DELETE deactivates) so that members,
+	 * meetings and mails keep pointing at something. */
+	"CREATE TABLE clubs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL, slug TEXT NOT NULL, zip TEXT NOT NULL,"
+	"  city TEXT NOT NULL, state TEXT NOT NULL, county TEXT NOT NULL,"
+	"  timezone TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,"
+	"  secretary_email TEXT NOT NULL, secretary_name TEXT NOT NULL,"
+	"  accepts_remote INTEGER NOT NULL DEFAULT 1,"
+	"  remote_capacity INTEGER,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  remote_members INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	/* members: one per e-mail address; mode NULL = never matched. */
+	"CREATE TABLE members ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL, email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  zip TEXT NOT NULL, city TEXT NOT NULL, state TEXT NOT NULL,"
+	"  timezone TEXT NOT NULL, lat REAL, lon REAL,"
+	"  phone TEXT NOT NULL, preferred_channel TEXT NOT NULL,"
+	"  club_id INTEGER REFERENCES clubs(id),"
+	"  mode TEXT CHECK (mode IN ('local','remote','unassigned')),"
+	"  distance_miles REAL, reason TEXT NOT NULL DEFAULT '',"
+	"  unsubscribed INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX members_club ON members(club_id, id);"
+	"CREATE INDEX members_mode ON members(mode, id);"
+	/* clubs.remote_members follows the members table, so that capacity
+	 * checks are one row read. */
+	"CREATE TRIGGER members_ins AFTER INSERT ON members"
+	"  WHEN NEW.mode = 'remote' BEGIN"
+	"  UPDATE clubs SET remote_members = remote_members + 1"
+	"   WHERE id = NEW.club_id; END;"
+	"CREATE TRIGGER members_upd AFTER UPDATE OF club_id, mode ON members"
+	"  BEGIN"
+	"  UPDATE clubs SET remote_members = remote_members - 1"
+	"   WHERE OLD.mode = 'remote' AND id = OLD.club_id;"
+	"  UPDATE clubs SET remote_members = remote_members + 1"
+	"   WHERE NEW.mode = 'remote' AND id = NEW.club_id; END;"
+	"CREATE TRIGGER members_del AFTER DELETE ON members"
+	"  WHEN OLD.mode = 'remote' BEGIN"
+	"  UPDATE clubs SET remote_members = remote_members - 1"
+	"   WHERE id = OLD.club_id; END;"
+	"CREATE TRIGGER clubs_gen_ins AFTER INSERT ON clubs BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;"
+	"CREATE TRIGGER clubs_gen_upd AFTER UPDATE OF name, zip, lat, lon,"
+	"  state, accepts_remote, remote_capacity, active ON clubs BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;",
+	/* 1 -> 2: meetings and secretary tokens. */
+	/* tokens: only the SHA-256 of a secretary token is kept. */
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+	"  club_id INTEGER NOT NULL REFERENCES clubs(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	/* meetings: a series (or one meeting) in local time + zone, as
+	 * RFC 5545 wants it; cancelled ones stay for the CANCEL mails. */
+	"CREATE TABLE meetings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  club_id INTEGER NOT NULL REFERENCES clubs(id),"
+	"  uid TEXT NOT NULL UNIQUE, title TEXT NOT NULL,"
+	"  description TEXT NOT NULL, location TEXT NOT NULL,"
+	"  video_url TEXT NOT NULL, timezone TEXT NOT NULL,"
+	"  start_local TEXT NOT NULL, duration_minutes INTEGER NOT NULL,"
+	"  rrule TEXT NOT NULL, sequence INTEGER NOT NULL DEFAULT 0,"
+	"  cancelled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE INDEX meetings_club ON meetings(club_id, id);"
+	/* occurrences: one cancelled or moved occurrence of a series, keyed
+	 * by its original local date (EXDATE / RECURRENCE-ID). */
+	"CREATE TABLE occurrences ("
+	"  meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+	"  date TEXT NOT NULL, original_local TEXT NOT NULL,"
+	"  cancelled INTEGER NOT NULL, start_local TEXT NOT NULL,"
+	"  duration_minutes INTEGER NOT NULL, sequence INTEGER NOT NULL,"
+	"  PRIMARY KEY (meeting_id, date));"
+	"CREATE TRIGGER meetings_gen_ins AFTER INSERT ON meetings BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;"
+	"CREATE TRIGGER meetings_gen_upd AFTER UPDATE ON meetings BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;"
+	"CREATE TRIGGER occ_gen_ins AFTER INSERT ON occurrences BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;"
+	"CREATE TRIGGER occ_gen_upd AFTER UPDATE ON occurrences BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE key = 'gen'; END;",
+	/* 2 -> 3: invitations and the outbox. */
+	/* invitations: a member invited to a meeting, and the answer. */
+	"CREATE TABLE invitations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+	"  member_id INTEGER NOT NULL REFERENCES members(id),"
+	"  rsvp TEXT NOT NULL DEFAULT 'needs-action' CHECK (rsvp IN"
+	"   ('needs-action','accepted','declined','tentative')),"
+	"  invited_at INTEGER NOT NULL, responded_at INTEGER,"
+	"  UNIQUE (meeting_id, member_id));"
+	"CREATE INDEX invitations_member ON invitations(member_id);"
+	/* outbox: one message per invitation, SEQUENCE and METHOD; the
+	 * UNIQUE constraint is what makes "never queued twice" hold. */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  invitation_id INTEGER NOT NULL REFERENCES invitations(id),"
+	"  sequence INTEGER NOT NULL, method TEXT NOT NULL,"
+	"  occurrence TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"   ('pending','sent','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  to_addr TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL, sent_at INTEGER,"
+	"  UNIQUE (invitation_id, sequence, method));"
+	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
+};
+
+/* ==== statements ======================================================== */
+enum stmt_id {
+	ST_GEN,
+	ST_SECRET_GET,
+	ST_SECRET_PUT,
+	ST_CLUB_INSERT,
+	ST_CLUB_GET,
+	ST_CLUB_UPDATE,
+	ST_CLUB_EACH,
+	ST_CLUB_ROOM,
+	ST_MEMBER_INSERT,
+	ST_MEMBER_GET,
+	ST_MEMBER_EACH,
+	ST_MEMBER_ASSIGN,
+	ST_MEMBER_UNASSIGN_CLUB,
+	ST_MEMBER_COUNT,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_LOOKUP,
+	ST__COUNT
+};
+
+#define CLUB_COLS "id, name, slug, zip, city, state, county, timezone, lat," \
+	" lon, secretary_email, secretary_name, accepts_remote," \
+	" remote_capacity, active, remote_members, created_at"
+#define MEMBER_COLS "m.id, m.name, m.email, m.zip, m.city, m.state," \
+	" m.timezone, m.lat, m.lon, m.phone, m.preferred_channel," \
+	" m.unsubscribed, m.created_at, m.club_id, c.name, m.distance_miles," \
+	" m.mode, m.reason"
+
+static const char *const SQL[ST__COUNT] = {
+	[ST_GEN] = "SELECT value FROM meta WHERE key = 'gen'",
+	[ST_SECRET_GET] = "SELECT blob FROM meta WHERE key = 'secret'",
+	[ST_SECRET_PUT] = "INSERT OR IGNORE INTO meta(key, value, blob)"
+	    " VALUES ('secret', 0, ?)",
+	[ST_CLUB_INSERT] = "INSERT INTO clubs (name, slug, zip, city, state,"
+	    " county, timezone, lat, lon, secretary_email, secretary_name,"
+	    " accepts_remote, remote_capacity, created_at)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_CLUB_GET] = "SELECT " CLUB_COLS " FROM clubs WHERE id = ?",
+	[ST_CLUB_UPDATE] = "UPDATE clubs SET name = ?, slug = ?, zip = ?,"
+	    " city = ?, state = ?, county = ?, timezone = ?, lat = ?, lon = ?,"
+	    " secretary_email = ?, secretary_name = ?, accepts_remote = ?,"
+	    " remote_capacity = ?, active = ? WHERE id = ?",
+	[ST_CLUB_EACH] = "SELECT " CLUB_COLS " FROM clubs WHERE id > ?"
+	    " AND (active OR NOT ?) ORDER BY id LIMIT ?",
+	[ST_CLUB_ROOM] = "SELECT remote_members, remote_capacity FROM clubs"
+	    " WHERE id = ? AND active",
+	[ST_MEMBER_INSERT] = "INSERT INTO members (name, email, zip, city,"
+	    " state, timezone, lat, lon, phone, preferred_channel, club_id,"
+	    " mode, distance_miles, reason, created_at)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_MEMBER_GET] = "SELECT " MEMBER_COLS " FROM members m"
+	    " LEFT JOIN clubs c ON c.id = m.club_id WHERE m.id = ?",
+	[ST_MEMBER_EACH] = "SELECT " MEMBER_COLS " FROM members m"
+	    " LEFT JOIN clubs c ON c.id = m.club_id"
+	    " WHERE m.id > ?1 AND (?2 = 0 OR m.club_id = ?2)"
+	    " AND (?3 IS NULL OR m.mode = ?3"
+	    "  OR (?3 = 'unassigned' AND m.mode IS NULL)) AND (NOT ?4 OR m.mode IS NULL)"
+	    " ORDER BY m.id LIMIT ?5",
+	[ST_MEMBER_ASSIGN] = "UPDATE members SET club_id = ?, mode = ?,"
+	    " distance_miles = ?, reason = ? WHERE id = ?",
+	[ST_MEMBER_UNASSIGN_CLUB] = "UPDATE members SET club_id = NULL,"
+	    " mode = NULL, distance_miles = NULL, reason = '' WHERE club_id = ?",
+	[ST_MEMBER_COUNT] = "SELECT count(*) FROM members",
+	[ST_TOKEN_INSERT] = "INSERT INTO tokens (hash, club_id, created_at)"
+	    " VALUES (?, ?, ?)",
+	[ST_TOKEN_LOOKUP] = "SELECT t.club_id FROM tokens t JOIN clubs c"
+	    " ON c.id = t.club_id WHERE t.hash = ? AND NOT t.revoked"
+	    " AND c.active",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__COUNT];
+	int schema_found;	/* user_version before migration */
+};
+
+/* Copies SQLite's message now: it is overwritten by the next call. */
+static int
+store_fail(struct store *s, struct err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+
+	if (code == SQLITE_CONSTRAINT_UNIQUE ||
+	    code == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return err_set(err, ERR_CONFLICT, "%s: already exists", what);
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return err_set(err, ERR_UNAVAILABLE, "%s: database is busy",
+		    what);
+	return err_set(err, ERR_INTERNAL, "%s: %s", what,
+	    sqlite3_errmsg(s->db));
+}
+
+/* ==== open and close ==================================================== */
+static int
+store_exec(struct store *s, const char *sql, struct err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "sqlite: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_user_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Each step runs in its own transaction together with its user_version
+ * bump, so a crash mid-migration leaves the previous version intact. */
+static int
+store_migrate(struct store *s, struct err *err)
+{
+	int v = store_user_version(s);
+	int n = (int)(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]));
+	char bump[64];
+
+	if (v < 0)
+		return store_fail(s, err, "cannot read schema version");
+	s->schema_found = v;
+	if (v > n)
+		return err_set(err, ERR_INTERNAL, "database schema version %d"
+		    " is newer than this program (%d): upgrade clubmatch", v, n);
+	for (; v < n; v++) {
+		if (store_exec(s, "BEGIN IMMEDIATE", err) < 0)
+			return -1;
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		if (store_exec(s, MIGRATIONS[v], err) < 0 ||
+		    store_exec(s, bump, err) < 0) {
+			store_exec(s, "ROLLBACK", NULL);
+			return -1;
+		}
+		if (store_exec(s, "COMMIT", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, struct err *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	int i;
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot open database '%s': %s",
+		    path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out_close;
+	}
+	/* Other processes (the CLI, other workers) write too: wait for them
+	 * rather than failing. */
+	sqlite3_busy_timeout(s->db, 10000);
+	if (store_exec(s, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;", err) < 0)
+		goto out_close;
+	if (store_migrate(s, err) < 0)
+		goto out_close;
+	for (i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, SQL[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			store_fail(s, err, "cannot prepare statement");
+			goto out_close;
+		}
+	}
+	return s;
+out_close:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_schema_found(const struct store *s)
+{
+	return s->schema_found;
+}
+
+/* ==== transactions ====================================================== */
+int
+store_begin(struct store *s, struct err *err)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int
+store_commit(struct store *s, struct err *err)
+{
+	if (store_exec(s, "COMMIT", err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK", NULL);
+}
+
+/* ==== helpers =========================================================== */
+static sqlite3_stmt *
+stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	return s->st[id];
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(out, size, "%s", v ? (const char *)v : "");
+}
+
+/* Runs a statement that returns no rows. */
+static int
+step_done(struct store *s, sqlite3_stmt *st, struct err *err,
+    const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, what);
+	return 0;
+}
+
+int64_t
+store_generation(struct store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_GEN);
+	int64_t v = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+store_secret(struct store *s, unsigned char key[32], struct err *err)
+{
+	sqlite3_stmt *st;
+	unsigned char fresh[32];
+	int attempt;
+
+	/* INSERT OR IGNORE then read: two processes racing to create the
+	 * key end up with the same one. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		st = stmt(s, ST_SECRET_GET);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_bytes(st, 0) == 32) {
+			memcpy(key, sqlite3_column_blob(st, 0), 32);
+			sqlite3_reset(st);
+			return 0;
+		}
+		sqlite3_reset(st);
+		rand_bytes(fresh, sizeof(fresh));
+		st = stmt(s, ST_SECRET_PUT);
+		sqlite3_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_STATIC);
+		if (step_done(s, st, err, "cannot store the secret key") < 0)
+			return -1;
+	}
+	return err_set(err, ERR_INTERNAL, "cannot read the secret key");
+}
+
+/* ==== clubs ============================================================= */
+static void
+club_from_row(sqlite3_stmt *st, struct club *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, c->name, sizeof(c->name));
+	col_text(st, 2, c->slug, sizeof(c->slug));
+	col_text(st, 3, c->zip, sizeof(c->zip));
+	col_text(st, 4, c->city, sizeof(c->city));
+	col_text(st, 5, c->state, sizeof(c->state));
+	col_text(st, 6, c->county, sizeof(c->county));
+	col_text(st, 7, c->timezone, sizeof(c->timezone));
+	c->lat = sqlite3_column_double(st, 8);
+	c->lon = sqlite3_column_double(st, 9);
+	col_text(st, 10, c->secretary_email, sizeof(c->secretary_email));
+	col_text(st, 11, c->secretary_name, sizeof(c->secretary_name));
+	c->accepts_remote = sqlite3_column_int(st, 12) != 0;
+	c->remote_capacity = sqlite3_column_type(st, 13) == SQLITE_NULL ?
+	    -1 : sqlite3_column_int64(st, 13);
+	c->active = sqlite3_column_int(st, 14) != 0;
+	c->remote_members = sqlite3_column_int64(st, 15);
+	c->created_at = (time_t)sqlite3_column_int64(st, 16);
+}
+
+/* Binds the columns shared by INSERT and UPDATE, from position 1. */
+static int
+club_bind(sqlite3_stmt *st, const struct club *c)
+{
+	bind_text(st, 1, c->name);
+	bind_text(st, 2, c->slug);
+	bind_text(st, 3, c->zip);
+	bind_text(st, 4, c->city);
+	bind_text(st, 5, c->state);
+	bind_text(st, 6, c->county);
+	bind_text(st, 7, c->timezone);
+	sqlite3_bind_double(st, 8, c->lat);
+	sqlite3_bind_double(st, 9, c->lon);
+	bind_text(st, 10, c->secretary_email);
+	bind_text(st, 11, c->secretary_name);
+	sqlite3_bind_int(st, 12, c->accepts_remote);
+	if (c->remote_capacity >= 0)
+		sqlite3_bind_int64(st, 13, c->remote_capacity);
+	else
+		sqlite3_bind_null(st, 13);
+	return 14;
+}
+
+int
+store_club_insert(struct store *s, struct club *c, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CLUB_INSERT);
+	int i = club_bind(st, c);
+
+	if (c->created_at == 0)
+		c->created_at = time(NULL);
+	sqlite3_bind_int64(st, i, (sqlite3_int64)c->created_at);
+	if (step_done(s, st, err, "cannot insert club") < 0)
+		return -1;
+	c->id = sqlite3_last_insert_rowid(s->db);
+	c->active = true;
+	return 0;
+}
+
+int
+store_club_get(struct store *s, int64_t id, struct club *out,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CLUB_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		club_from_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no club with id %lld",
+		    (long long)id);
+	return store_fail(s, err, "cannot read club");
+}
+
+int
+store_club_update(struct store *s, const struct club *c, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CLUB_UPDATE);
+	int i = club_bind(st, c);
+
+	sqlite3_bind_int(st, i, c->active);
+	sqlite3_bind_int64(st, i + 1, c->id);
+	return step_done(s, st, err, "cannot update club");
+}
+
+int
+store_club_each(struct store *s, int64_t after, int limit, bool active_only,
+    int (*fn)(const struct club *c, void *arg), void *arg, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_CLUB_EACH);
+	struct club c;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, active_only);
+	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		club_from_row(st, &c);
+		n++;
+		if (fn(&c, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "cannot list clubs");
+	return n;
+}
+
+bool
+store_club_room(struct store *s, int64_t id, int64_t *remote_members,
+    int64_t *capacity)
+{
+	sqlite3_stmt *st = stmt(s, ST_CLUB_ROOM);
+	bool found = false;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*remote_members = sqlite3_column_int64(st, 0);
+		*capacity = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+		found = true;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* ==== members =========================================================== */
+static void
+member_from_row(sqlite3_stmt *st, struct member *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, m->name, sizeof(m->name));
+	col_text(st, 2, m->email, sizeof(m->email));
+	col_text(st, 3, m->zip, sizeof(m->zip));
+	col_text(st, 4, m->city, sizeof(m->city));
+	col_text(st, 5, m->state, sizeof(m->state));
+	col_text(st, 6, m->timezone, sizeof(m->timezone));
+	m->lat = sqlite3_column_double(st, 7);
+	m->lon = sqlite3_column_double(st, 8);
+	col_text(st, 9, m->phone, sizeof(m->phone));
+	col_text(st, 10, m->preferred_channel, sizeof(m->preferred_channel));
+	m->unsubscribed = sqlite3_column_int(st, 11) != 0;
+	m->created_at = (time_t)sqlite3_column_int64(st, 12);
+	m->assignment.club_id = sqlite3_column_int64(st, 13);
+	col_text(st, 14, m->assignment.club_name,
+	    sizeof(m->assignment.club_name));
+	m->assignment.distance_miles = sqlite3_column_type(st, 15) ==
+	    SQLITE_NULL ? -1 : sqlite3_column_double(st, 15);
+	m->assignment.mode = mode_parse((const char *)
+	    sqlite3_column_text(st, 16));
+	col_text(st, 17, m->assignment.reason, sizeof(m->assignment.reason));
+}
+
+/* Binds club, mode, distance and reason at positions i .. i+3. */
+static void
+assignment_bind(sqlite3_stmt *st, int i, const struct assignment *a)
+{
+	if (a->club_id > 0)
+		sqlite3_bind_int64(st, i, a->club_id);
+	else
+		sqlite3_bind_null(st, i);
+	if (a->mode != MODE_NONE)
+		bind_text(st, i + 1, mode_name(a->mode));
+	else
+		sqlite3_bind_null(st, i + 1);
+	if (a->distance_miles >= 0)
+		sqlite3_bind_double(st, i + 2, a->distance_miles);
+	else
+		sqlite3_bind_null(st, i + 2);
+	bind_text(st, i + 3, a->reason);
+}
+
+int
+store_member_insert(struct store *s, struct member *m, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_INSERT);
+
+	if (m->created_at == 0)
+		m->created_at = time(NULL);
+	bind_text(st, 1, m->name);
+	bind_text(st, 2, m->email);
+	bind_text(st, 3, m->zip);
+	bind_text(st, 4, m->city);
+	bind_text(st, 5, m->state);
+	bind_text(st, 6, m->timezone);
+	if (m->zip[0]) {
+		sqlite3_bind_double(st, 7, m->lat);
+		sqlite3_bind_double(st, 8, m->lon);
+	}
+	bind_text(st, 9, m->phone);
+	bind_text(st, 10, m->preferred_channel);
+	assignment_bind(st, 11, &m->assignment);
+	sqlite3_bind_int64(st, 15, (sqlite3_int64)m->created_at);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		if (sqlite3_extended_errcode(s->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			return err_set_field(err, ERR_CONFLICT, "email",
+			    "a member with e-mail '%s' already exists",
+			    m->email);
+		return store_fail(s, err, "cannot insert member");
+	}
+	sqlite3_reset(st);
+	m->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_member_get(struct store *s, int64_t id, struct member *out,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		member_from_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no member with id %lld",
+		    (long long)id);
+	return store_fail(s, err, "cannot read member");
+}
+
+int
+store_member_each(struct store *s, const struct member_filter *f,
+    int (*fn)(const struct member *m, void *arg), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_EACH);
+	struct member m;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, f->after);
+	sqlite3_bind_int64(st, 2, f->club_id);
+	if (f->mode != MODE_NONE)
+		bind_text(st, 3, mode_name(f->mode));
+	sqlite3_bind_int(st, 4, f->unmatched_only);
+	sqlite3_bind_int(st, 5, f->limit > 0 ? f->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		member_from_row(st, &m);
+		n++;
+		if (fn(&m, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "cannot list members");
+	return n;
+}
+
+int
+store_member_set_assignment(struct store *s, int64_t member_id,
+    const struct assignment *a, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_ASSIGN);
+
+	assignment_bind(st, 1, a);
+	sqlite3_bind_int64(st, 5, member_id);
+	return step_done(s, st, err, "cannot assign member");
+}
+
+int
+store_member_unassign_club(struct store *s, int64_t club_id,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_UNASSIGN_CLUB);
+
+	sqlite3_bind_int64(st, 1, club_id);
+	if (step_done(s, st, err, "cannot unassign members") < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int64_t
+store_member_count(struct store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_COUNT);
+	int64_t n = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* ==== tokens ============================================================ */
+int
+store_token_insert(struct store *s, const char *hash, int64_t club_id,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_INSERT);
+
+	bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, club_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	return step_done(s, st, err, "cannot store token");
+}
+
+int
+store_token_lookup(struct store *s, const char *hash, int64_t *club_id)
+{
+	sqlite3_stmt *st = stmt(s, ST_TOKEN_LOOKUP);
+	int rc;
+
+	bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*club_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}

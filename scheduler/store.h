@@ -1,0 +1,99 @@
+/*
+ * store.h - everything clubmatch keeps, in one SQLite database.
+ *
+ * The only module that speaks SQL.  A struct store is one connection with
+ * its prepared statements; it belongs to one thread at a time (the HTTP
+ * layer keeps one per worker thread).  Several connections, in this and
+ * in other processes (the CLI), share the database through WAL mode and
+ * a busy time-out.
+ *
+ * Every change the service makes is one transaction: callers wrap the
+ * calls of one change in store_begin() / store_commit(), and
+ * store_rollback() on any failure, so a refused request changes nothing.
+ * Functions that read return 0 and fill their output, or -1 with *err
+ * (ERR_NOT_FOUND when the row does not exist).
+ */
+#ifndef CLUBMATCH_STORE_H
+#define CLUBMATCH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+
+#define STORE_SCHEMA_VERSION 3
+
+struct store;
+
+/* Opens (creating if needed) the database at path, migrates its schema to
+ * STORE_SCHEMA_VERSION and prepares every statement.  NULL on failure. */
+struct store *store_open(const char *path, struct err *err);
+void store_close(struct store *s);	/* NULL is a no-op */
+
+/* The schema version found in the file before store_open() migrated it. */
+int store_schema_found(const struct store *s);
+
+/* BEGIN IMMEDIATE: takes the write lock now, so the transaction never has
+ * to be retried halfway. */
+int store_begin(struct store *s, struct err *err);
+int store_commit(struct store *s, struct err *err);
+void store_rollback(struct store *s);
+
+/* A counter that grows whenever clubs or meetings change, in any process:
+ * caches of clubs compare it to decide when to rebuild. */
+int64_t store_generation(struct store *s);
+
+/* A secret random key kept in the database, created on first use; used to
+ * derive (HMAC) the feed and RSVP tokens that are shown in e-mails. */
+int store_secret(struct store *s, unsigned char key[32], struct err *err);
+
+/* ---- clubs ------------------------------------------------------------ */
+int store_club_insert(struct store *s, struct club *c, struct err *err);
+int store_club_get(struct store *s, int64_t id, struct club *out,
+    struct err *err);
+/* Writes the editable fields of c (by c->id). */
+int store_club_update(struct store *s, const struct club *c,
+    struct err *err);
+/* Calls fn for clubs with id > after, in id order, at most limit (<= 0:
+ * no limit), active ones only when active_only.  fn returning non-zero
+ * stops the walk.  Returns the number of rows visited or -1. */
+int store_club_each(struct store *s, int64_t after, int limit,
+    bool active_only, int (*fn)(const struct club *c, void *arg),
+    void *arg, struct err *err);
+/* *remote_members and *capacity (-1: no limit) of an active club; false
+ * when the club is gone or inactive. */
+bool store_club_room(struct store *s, int64_t id, int64_t *remote_members,
+    int64_t *capacity);
+
+/* ---- members ---------------------------------------------------------- */
+/* ERR_CONFLICT when the e-mail address is taken. */
+int store_member_insert(struct store *s, struct member *m, struct err *err);
+int store_member_get(struct store *s, int64_t id, struct member *out,
+    struct err *err);
+struct member_filter {
+	int64_t after;		/* id cursor, 0 for the first page */
+	int limit;		/* <= 0: no limit */
+	int64_t club_id;	/* 0: any */
+	enum match_mode mode;	/* MODE_NONE: any */
+	bool unmatched_only;	/* only members never matched */
+};
+int store_member_each(struct store *s, const struct member_filter *f,
+    int (*fn)(const struct member *m, void *arg), void *arg,
+    struct err *err);
+int store_member_set_assignment(struct store *s, int64_t member_id,
+    const struct assignment *a, struct err *err);
+/* Marks every member assigned to club_id as never matched, so the next
+ * match run re-assigns them.  Returns how many, or -1. */
+int store_member_unassign_club(struct store *s, int64_t club_id,
+    struct err *err);
+int64_t store_member_count(struct store *s);
+
+/* ---- secretary tokens (only their SHA-256 hex is stored) -------------- */
+int store_token_insert(struct store *s, const char *hash, int64_t club_id,
+    struct err *err);
+/* 0 and *club_id for a live token of an active club, else -1. */
+int store_token_lookup(struct store *s, const char *hash, int64_t *club_id);
+
+#endif
