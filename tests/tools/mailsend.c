@@ -6,12 +6,15 @@
  *   mailsend [--smtp URL | --maildir DIR] [--count N] [--from ADDR]
  *            [--to ADDR] [--timeout S] [--reconnect] [--user U]
  *            [--password P] [--dump DIR] [--method REQUEST|CANCEL]
+ *            [--step]
  *
  * Prints "sent I" or "error I CODE message" per message, then
  * "summary sent=S failed=F connects=C seconds=T rate=R" (messages per
  * second over the sends only; building is done before the clock starts).
  * --reconnect uses a new transport, so a new connection, per message.
- * --dump writes each built message to DIR/I.eml.  Exit status: 0 when
+ * --dump writes each built message to DIR/I.eml.  --step reads one line
+ * from stdin before each message after the first (EOF stops), so a test
+ * can change the server between two sends of one kept transport.  Exit status: 0 when
  * every message was sent, 1 otherwise, 2 on bad usage.
  */
 #include <stdbool.h>
@@ -77,7 +80,7 @@ usage(void)
 	fprintf(stderr, "usage: mailsend [--smtp URL | --maildir DIR] "
 	    "[--count N] [--from ADDR] [--to ADDR] [--timeout S] "
 	    "[--reconnect] [--user U] [--password P] [--dump DIR] "
-	    "[--method M]\n");
+	    "[--method M] [--step]\n");
 	exit(2);
 }
 
@@ -154,7 +157,7 @@ main(int argc, char **argv)
 	const char *method = "REQUEST";
 	struct mail_transport *t = NULL;
 	long count = 1, connects = 0, i;
-	bool reconnect = false;
+	bool reconnect = false, step = false;
 	int sent = 0, failed = 0;
 	char **msgs;
 	size_t *lens;
@@ -167,6 +170,10 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "--reconnect") == 0) {
 			reconnect = true;
+			continue;
+		}
+		if (strcmp(a, "--step") == 0) {
+			step = true;
 			continue;
 		}
 		if (v == NULL)
@@ -226,6 +233,12 @@ main(int argc, char **argv)
 
 	t0 = now();
 	for (i = 0; i < count; i++) {
+		if (step && i > 0) {
+			char line[64];
+
+			if (fgets(line, sizeof(line), stdin) == NULL)
+				break;
+		}
 		err_clear(&e);
 		if (t == NULL) {
 			t = mail_transport_new(&cfg, &e);
