@@ -28,6 +28,9 @@ TO = "zoe@example.com"
 CLUB = "Club d'\u00e9checs de Montr\u00e9al"
 
 
+STDERRS = []     # what mailsend wrote to stderr: must stay empty
+
+
 def mailsend(*args, stdin=None, timeout=120):
     """Runs mailsend; returns (status, per-message results, summary dict).
     results[i] is "sent" or the error code name."""
@@ -43,8 +46,8 @@ def mailsend(*args, stdin=None, timeout=120):
             results[int(w[1])] = w[2]
         elif w and w[0] == "summary":
             summary = dict(kv.split("=") for kv in w[1:])
-    if p.returncode not in (0, 1):
-        print("# mailsend status %d: %s" % (p.returncode, p.stderr[-2000:]))
+    if p.returncode not in (0, 1) or p.stderr:
+        STDERRS.append("status %d: %s" % (p.returncode, p.stderr[-3000:]))
     return p.returncode, results, summary, p.stdout
 
 
@@ -157,6 +160,9 @@ def main():
         sink.stop()
     run_auth()
     run_maildir()
+    # A sanitizer report exits 1 like a failed send would; look for it.
+    check(not STDERRS, "mailsend wrote nothing to stderr (sanitizers clean)",
+          "\n".join(STDERRS))
     done()
 
 
@@ -251,7 +257,7 @@ def run_smtp(sink, dump):
     p = subprocess.Popen([MAILSEND, "--smtp", sink.url, "--count", "3",
                           "--step", "--timeout", "5"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+                         stderr=subprocess.PIPE, text=True)
     first = p.stdout.readline().strip()
     sink.down()
     p.stdin.write("\n")
@@ -263,7 +269,9 @@ def run_smtp(sink, dump):
     third = p.stdout.readline().strip()
     p.stdin.close()
     p.stdout.read()
-    p.wait(30)
+    err = p.stderr.read()
+    if p.wait(30) not in (0, 1) or err:
+        STDERRS.append("down/up status %d: %s" % (p.returncode, err))
     eq(first, "sent 0", "down/up: first message over the kept connection")
     check(second.startswith("error 1 ERR_UNAVAILABLE"),
           "down/up: while down -> ERR_UNAVAILABLE", second)
@@ -329,10 +337,13 @@ def run_maildir():
     md2 = os.path.join(d, "mail2")
     p = subprocess.Popen([MAILSEND, "--maildir", md2, "--count", "2",
                           "--step"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
     first = p.stdout.readline().strip()
     shutil.rmtree(md2)
-    out, _ = p.communicate("\n", timeout=30)
+    out, err = p.communicate("\n", timeout=30)
+    if p.returncode != 0 or err:
+        STDERRS.append("maildir step status %d: %s" % (p.returncode, err))
     eq((first, out.splitlines()[0]), ("sent 0", "sent 1"),
        "maildir: removed between two sends, recreated")
     eq(len(os.listdir(os.path.join(md2, "new"))), 1,
