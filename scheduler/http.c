@@ -46,6 +46,7 @@ static const struct {
 	const size_t *n;
 } TABLES[] = {
 	{ http_api_routes, &http_api_nroutes },
+	{ http_meeting_routes, &http_meeting_nroutes },
 };
 
 /* ==== responses ========================================================= */
@@ -317,6 +318,32 @@ rate_fail(struct http_server *srv, const char *ip)
 	pthread_mutex_unlock(&srv->rate_lock);
 }
 
+bool
+http_token_allowed(struct request *rq, struct response *rs)
+{
+	if (rate_allows(rq->srv, rq->client_ip))
+		return true;
+	http_add_header(rs, "Retry-After", "60");
+	http_reply_error(rs, 429, "rate_limited", NULL,
+	    "too many failed token attempts from this address: wait a minute");
+	return false;
+}
+
+void
+http_token_failed(struct request *rq)
+{
+	rate_fail(rq->srv, rq->client_ip);
+}
+
+void
+http_date(time_t t, char out[40])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
 /* Sets rq->role from the presented token.  false after replying 429. */
 static bool
 authenticate(struct request *rq, struct response *rs)
@@ -327,13 +354,8 @@ authenticate(struct request *rq, struct response *rs)
 	rq->role = ROLE_NONE;
 	if (token == NULL)
 		return true;
-	if (!rate_allows(rq->srv, rq->client_ip)) {
-		http_add_header(rs, "Retry-After", "60");
-		http_reply_error(rs, 429, "rate_limited", NULL,
-		    "too many failed token attempts from this address: wait a "
-		    "minute");
+	if (!http_token_allowed(rq, rs))
 		return false;
-	}
 	rand_sha256_hex(token, hash);
 	if (rand_equal_consttime(hash, rq->srv->admin_hash)) {
 		rq->role = ROLE_ADMIN;

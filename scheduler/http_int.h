@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
@@ -99,6 +100,13 @@ bool http_page(struct request *rq, struct response *rs, int *limit,
 /* A secretary may act on its own club only; replies 403 otherwise. */
 bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
 
+/* Public token URLs (feeds, RSVP): false after replying 429 when this
+ * address failed too often; http_token_failed() counts a failure. */
+bool http_token_allowed(struct request *rq, struct response *rs);
+void http_token_failed(struct request *rq);
+/* An HTTP date (RFC 7231) for t into out[40]. */
+void http_date(time_t t, char out[40]);
+
 /* ---- JSON field readers: reply 422 naming the field when wrong -------- */
 /* *out = the string or NULL when absent (or null when nullable). */
 bool json_get_string(json_t *o, const char *key, const char **out,
@@ -121,5 +129,7 @@ json_t *json_page(json_t *items, int64_t next);
 /* ---- route tables (one per http_*.c file) ------------------------------ */
 extern const struct route http_api_routes[];
 extern const size_t http_api_nroutes;
+extern const struct route http_meeting_routes[];
+extern const size_t http_meeting_nroutes;
 
 #endif

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "geo_db.h"
 #include "http.h"
+#include "ics_zone.h"
 #include "import.h"
 #include "progress.h"
 #include "rand.h"
@@ -342,12 +343,19 @@ run(const struct config *cfg)
 	int rc;
 
 	err_clear(&err);
+	/* Time zones are loaded here, in the main thread, before any other
+	 * thread exists (libical's lazy zone loading is not thread-safe). */
+	if (ics_init(&err) < 0)
+		return fail("cannot load time zones", &err);
 	geo = geo_db_open(&err);
-	if (geo == NULL)
+	if (geo == NULL) {
+		ics_shutdown();
 		return fail("cannot load the ZIP table", &err);
+	}
 	st = open_store(cfg, &err);
 	if (st == NULL) {
 		geo_db_close(geo);
+		ics_shutdown();
 		return fail("", &err);
 	}
 	svc = service_new(cfg, geo);
@@ -360,6 +368,7 @@ run(const struct config *cfg)
 	service_free(svc);
 	store_close(st);
 	geo_db_close(geo);
+	ics_shutdown();
 	return rc;
 }
 

@@ -69,6 +69,38 @@ struct member {
 	time_t created_at;
 };
 
+/* One cancelled or moved occurrence of a series. */
+struct meeting_occ {
+	char date[11];			/* YYYY-MM-DD of the original start */
+	char original_local[17];	/* YYYY-MM-DDTHH:MM, RECURRENCE-ID */
+	bool cancelled;
+	char start_local[17];		/* moved: the new start */
+	int duration_minutes;		/* moved: the new length */
+	int sequence;			/* SEQUENCE when it changed */
+};
+
+#define MEETING_MAX_OCC 64		/* changed occurrences per series */
+
+struct meeting {
+	int64_t id;
+	int64_t club_id;
+	char uid[128];			/* stable, globally unique */
+	char title[801];		/* 200 characters of UTF-8 */
+	char description[TEXT_MAX_LEN + 1];
+	char location[501];		/* physical place, or "" */
+	char video_url[URL_MAX_LEN + 1];
+	char timezone[64];		/* bare IANA name */
+	char start_local[17];		/* YYYY-MM-DDTHH:MM in timezone */
+	int duration_minutes;
+	char rrule[256];		/* "" for a single meeting */
+	int sequence;			/* grows with every change */
+	bool cancelled;
+	time_t created_at;
+	time_t updated_at;
+	struct meeting_occ occ[MEETING_MAX_OCC];
+	size_t n_occ;
+};
+
 const char *mode_name(enum match_mode m);
 /* MODE_NONE for an unknown name. */
 enum match_mode mode_parse(const char *s);

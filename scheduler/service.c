@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "geo_db.h"
+#include "ics_event.h"
 #include "match.h"
+#include "meeting.h"
 #include "rand.h"
 #include "service.h"
 #include "xalloc.h"
@@ -219,22 +221,6 @@ is_blank(const char *s)
 
 /* ==== the match snapshot ================================================ */
 
-/* Activity (§5.3) of each club, from its meetings.  Filled once per
- * snapshot build, never per member. */
-static int
-fill_activity(struct store *st, struct club *clubs, size_t n, time_t now,
-    struct err *err)
-{
-	size_t i;
-
-	(void)st;
-	(void)now;
-	(void)err;
-	for (i = 0; i < n; i++)
-		clubs[i].activity = 0;
-	return 0;
-}
-
 struct club_vec {
 	struct club *v;
 	size_t n, cap;
@@ -253,14 +239,72 @@ collect_club(const struct club *c, void *arg)
 	return 0;
 }
 
+static int
+cmp_club_id(const void *a, const void *b)
+{
+	const struct club *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+struct activity_ctx {
+	const struct config *cfg;
+	struct club *clubs;	/* sorted by id */
+	size_t n;
+	time_t from, to;
+	struct meeting_ics mi;
+};
+
+static int
+count_meeting(const struct meeting *m, void *arg)
+{
+	struct activity_ctx *a = arg;
+	struct club key, *c;
+	long n;
+
+	key.id = m->club_id;
+	c = bsearch(&key, a->clubs, a->n, sizeof(*a->clubs), cmp_club_id);
+	if (c == NULL)
+		return 0;
+	meeting_to_ics(m, c, a->cfg, &a->mi);
+	n = ics_count_occurrences(&a->mi.ev, a->from, a->to);
+	if (n > 0)
+		c->activity += n;
+	return 0;
+}
+
+/* Activity (§5.3) of each club: its occurrences from 90 days ago to 30
+ * days ahead, recurrences expanded.  Done once per snapshot, never per
+ * member or per candidate. */
+static int
+fill_activity(const struct config *cfg, struct store *st, struct club *clubs,
+    size_t n, time_t now, struct err *err)
+{
+	struct activity_ctx *a = xcalloc(1, sizeof(*a));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		clubs[i].activity = 0;
+	a->cfg = cfg;
+	a->clubs = clubs;
+	a->n = n;
+	a->from = now - 90L * 86400;
+	a->to = now + 30L * 86400;
+	rc = store_meeting_each(st, 0, false, count_meeting, a, err);
+	free(a);
+	return rc < 0 ? -1 : 0;
+}
+
 static struct snap_ref *
-snapshot_build(struct store *st, int64_t gen, time_t now, struct err *err)
+snapshot_build(const struct config *cfg, struct store *st, int64_t gen,
+    time_t now, struct err *err)
 {
 	struct club_vec cv = { NULL, 0, 0 };
 	struct snap_ref *r;
 
 	if (store_club_each(st, 0, 0, true, collect_club, &cv, err) < 0 ||
-	    fill_activity(st, cv.v, cv.n, now, err) < 0) {
+	    fill_activity(cfg, st, cv.v, cv.n, now, err) < 0) {
 		free(cv.v);
 		return NULL;
 	}
@@ -286,7 +330,7 @@ snapshot_get(struct service *svc, struct store *st, struct err *err)
 	pthread_mutex_lock(&svc->lock);
 	r = svc->current;
 	if (r == NULL || r->gen != gen || now - r->built > SNAPSHOT_MAX_AGE) {
-		r = snapshot_build(st, gen, now, err);
+		r = snapshot_build(svc->cfg, st, gen, now, err);
 		if (r == NULL) {
 			pthread_mutex_unlock(&svc->lock);
 			return NULL;
@@ -528,14 +572,19 @@ collect_member(const struct member *m, void *arg)
  * remote capacity in a table; writes each assignment.  Inside the
  * caller's transaction. */
 static int
-match_members(struct store *st, const struct snap_ref *r,
-    struct member_vec *mv, struct match_counts *counts,
-    void (*progress)(size_t, size_t, void *), void *arg, struct err *err)
+match_members(struct service *svc, struct store *st,
+    const struct snap_ref *r, struct member_vec *mv,
+    struct match_counts *counts, void (*progress)(size_t, size_t, void *),
+    void *arg, struct err *err)
 {
+	struct invite_plan *plan;
 	struct room_table room;
 	size_t i, n = match_snapshot_size(r->snap);
 	int rc = -1;
 
+	plan = meeting_plan_new(svc, st, 0, err);
+	if (plan == NULL)
+		return -1;
 	room.snap = r->snap;
 	room.left = xcalloc(n ? n : 1, sizeof(*room.left));
 	for (i = 0; i < n; i++)
@@ -548,6 +597,7 @@ match_members(struct store *st, const struct snap_ref *r,
 		if (store_club_each(st, 0, 0, true, collect_club, &cv,
 		    err) < 0) {
 			free(room.left);
+			meeting_plan_free(plan);
 			return -1;
 		}
 		for (i = 0; i < cv.n; i++) {
@@ -571,6 +621,10 @@ match_members(struct store *st, const struct snap_ref *r,
 		if (store_member_set_assignment(st, m->id, &m->assignment,
 		    err) < 0)
 			goto out_free;
+		if (m->assignment.mode == MODE_REMOTE &&
+		    meeting_plan_invite(plan, st, m->id, m->assignment.club_id,
+		    err) < 0)
+			goto out_free;
 		switch (m->assignment.mode) {
 		case MODE_LOCAL:
 			counts->local++;
@@ -590,6 +644,7 @@ match_members(struct store *st, const struct snap_ref *r,
 	rc = 0;
 out_free:
 	free(room.left);
+	meeting_plan_free(plan);
 	return rc;
 }
 
@@ -611,7 +666,8 @@ service_match_all(struct service *svc, struct store *st,
 	r = snapshot_get(svc, st, err);
 	if (r == NULL)
 		goto out_rollback;
-	if (match_members(st, r, &mv, counts, progress, arg, err) < 0)
+	if (match_members(svc, st, r, &mv, counts, progress, arg,
+	    err) < 0)
 		goto out_rollback;
 	if (store_commit(st, err) < 0)
 		goto out_rollback;
@@ -732,6 +788,17 @@ service_member_create(struct service *svc, struct store *st,
 	}
 	if (store_member_insert(st, &m, err) < 0)
 		goto out_rollback;
+	if (m.assignment.mode == MODE_REMOTE) {
+		struct invite_plan *plan = meeting_plan_new(svc, st,
+		    m.assignment.club_id, err);
+
+		if (plan == NULL || meeting_plan_invite(plan, st, m.id,
+		    m.assignment.club_id, err) < 0) {
+			meeting_plan_free(plan);
+			goto out_rollback;
+		}
+		meeting_plan_free(plan);
+	}
 	if (store_commit(st, err) < 0)
 		goto out_rollback;
 	if (r)
@@ -798,7 +865,7 @@ service_club_delete(struct service *svc, struct store *st, int64_t id,
 		memset(&mv.v[i].assignment, 0, sizeof(mv.v[i].assignment));
 	r = snapshot_get(svc, st, err);
 	if (r == NULL ||
-	    match_members(st, r, &mv, &counts, NULL, NULL, err) < 0 ||
+	    match_members(svc, st, r, &mv, &counts, NULL, NULL, err) < 0 ||
 	    store_commit(st, err) < 0)
 		goto out_rollback;
 	snapshot_put(svc, r);

@@ -135,7 +135,7 @@ static const char *const MIGRATIONS[] = {
 	"  last_error TEXT NOT NULL DEFAULT '',"
 	"  to_addr TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',"
 	"  created_at INTEGER NOT NULL, sent_at INTEGER,"
-	"  UNIQUE (invitation_id, sequence, method));"
+	"  UNIQUE (invitation_id, sequence, method, occurrence));"
 	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
 };
 
@@ -157,6 +157,18 @@ enum stmt_id {
 	ST_MEMBER_COUNT,
 	ST_TOKEN_INSERT,
 	ST_TOKEN_LOOKUP,
+	ST_MEETING_INSERT,
+	ST_MEETING_UPDATE,
+	ST_MEETING_GET,
+	ST_MEETING_EACH,
+	ST_OCC_LIST,
+	ST_OCC_PUT,
+	ST_OCC_CLEAR,
+	ST_INVITE_CLUB,
+	ST_INVITE_ONE,
+	ST_OUTBOX_SUPERSEDE,
+	ST_OUTBOX_QUEUE_MEETING,
+	ST_OUTBOX_QUEUE_ONE,
 	ST__COUNT
 };
 
@@ -167,6 +179,10 @@ enum stmt_id {
 	" m.timezone, m.lat, m.lon, m.phone, m.preferred_channel," \
 	" m.unsubscribed, m.created_at, m.club_id, c.name, m.distance_miles," \
 	" m.mode, m.reason"
+
+#define MEETING_COLS "id, club_id, uid, title, description, location," \
+	" video_url, timezone, start_local, duration_minutes, rrule, sequence," \
+	" cancelled, created_at, updated_at"
 
 static const char *const SQL[ST__COUNT] = {
 	[ST_GEN] = "SELECT value FROM meta WHERE key = 'gen'",
@@ -208,6 +224,45 @@ static const char *const SQL[ST__COUNT] = {
 	[ST_TOKEN_LOOKUP] = "SELECT t.club_id FROM tokens t JOIN clubs c"
 	    " ON c.id = t.club_id WHERE t.hash = ? AND NOT t.revoked"
 	    " AND c.active",
+	[ST_MEETING_INSERT] = "INSERT INTO meetings (club_id, uid, title,"
+	    " description, location, video_url, timezone, start_local,"
+	    " duration_minutes, rrule, sequence, cancelled, created_at,"
+	    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_MEETING_UPDATE] = "UPDATE meetings SET club_id = ?, uid = ?,"
+	    " title = ?, description = ?, location = ?, video_url = ?,"
+	    " timezone = ?, start_local = ?, duration_minutes = ?, rrule = ?,"
+	    " sequence = ?, cancelled = ?, created_at = ?, updated_at = ?"
+	    " WHERE id = ?",
+	[ST_MEETING_GET] = "SELECT " MEETING_COLS " FROM meetings WHERE id = ?",
+	[ST_MEETING_EACH] = "SELECT " MEETING_COLS " FROM meetings"
+	    " WHERE (?1 = 0 OR club_id = ?1) AND (?2 OR NOT cancelled)"
+	    " ORDER BY id",
+	[ST_OCC_LIST] = "SELECT date, original_local, cancelled, start_local,"
+	    " duration_minutes, sequence FROM occurrences"
+	    " WHERE meeting_id = ? ORDER BY date",
+	[ST_OCC_PUT] = "INSERT OR REPLACE INTO occurrences (meeting_id, date,"
+	    " original_local, cancelled, start_local, duration_minutes,"
+	    " sequence) VALUES (?,?,?,?,?,?,?)",
+	[ST_OCC_CLEAR] = "DELETE FROM occurrences WHERE meeting_id = ?",
+	[ST_INVITE_CLUB] = "INSERT OR IGNORE INTO invitations (meeting_id,"
+	    " member_id, invited_at) SELECT ?1, id, ?2 FROM members"
+	    " WHERE club_id = ?3 AND mode = 'remote' AND NOT unsubscribed",
+	[ST_INVITE_ONE] = "INSERT OR IGNORE INTO invitations (meeting_id,"
+	    " member_id, invited_at) VALUES (?, ?, ?)",
+	[ST_OUTBOX_SUPERSEDE] = "DELETE FROM outbox WHERE status = 'pending'"
+	    " AND invitation_id IN (SELECT id FROM invitations"
+	    "  WHERE meeting_id = ?1) AND (?2 = '*' OR occurrence = ?2)",
+	[ST_OUTBOX_QUEUE_MEETING] = "INSERT OR IGNORE INTO outbox"
+	    " (invitation_id, sequence, method, occurrence, next_attempt_at,"
+	    " created_at, to_addr) SELECT i.id, ?2, ?3, ?4, ?5, ?5, m.email"
+	    " FROM invitations i JOIN members m ON m.id = i.member_id"
+	    " WHERE i.meeting_id = ?1 AND m.club_id = ?6 AND m.mode = 'remote'"
+	    " AND NOT m.unsubscribed",
+	[ST_OUTBOX_QUEUE_ONE] = "INSERT OR IGNORE INTO outbox (invitation_id,"
+	    " sequence, method, occurrence, next_attempt_at, created_at,"
+	    " to_addr) SELECT i.id, ?3, ?4, ?5, ?6, ?6, m.email"
+	    " FROM invitations i JOIN members m ON m.id = i.member_id"
+	    " WHERE i.meeting_id = ?1 AND i.member_id = ?2",
 };
 
 struct store {
@@ -768,4 +823,230 @@ store_token_lookup(struct store *s, const char *hash, int64_t *club_id)
 		*club_id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ==== meetings ========================================================== */
+static int
+meeting_bind(sqlite3_stmt *st, const struct meeting *m)
+{
+	sqlite3_bind_int64(st, 1, m->club_id);
+	bind_text(st, 2, m->uid);
+	bind_text(st, 3, m->title);
+	bind_text(st, 4, m->description);
+	bind_text(st, 5, m->location);
+	bind_text(st, 6, m->video_url);
+	bind_text(st, 7, m->timezone);
+	bind_text(st, 8, m->start_local);
+	sqlite3_bind_int(st, 9, m->duration_minutes);
+	bind_text(st, 10, m->rrule);
+	sqlite3_bind_int(st, 11, m->sequence);
+	sqlite3_bind_int(st, 12, m->cancelled);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)m->created_at);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)m->updated_at);
+	return 15;
+}
+
+/* Reads the changed occurrences of m from the database. */
+static int
+meeting_load_occ(struct store *s, struct meeting *m, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_OCC_LIST);
+	int rc;
+
+	m->n_occ = 0;
+	sqlite3_bind_int64(st, 1, m->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    m->n_occ < MEETING_MAX_OCC) {
+		struct meeting_occ *o = &m->occ[m->n_occ++];
+
+		col_text(st, 0, o->date, sizeof(o->date));
+		col_text(st, 1, o->original_local, sizeof(o->original_local));
+		o->cancelled = sqlite3_column_int(st, 2) != 0;
+		col_text(st, 3, o->start_local, sizeof(o->start_local));
+		o->duration_minutes = sqlite3_column_int(st, 4);
+		o->sequence = sqlite3_column_int(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "cannot read occurrences");
+	return 0;
+}
+
+static void
+meeting_from_row(sqlite3_stmt *st, struct meeting *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->club_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, m->uid, sizeof(m->uid));
+	col_text(st, 3, m->title, sizeof(m->title));
+	col_text(st, 4, m->description, sizeof(m->description));
+	col_text(st, 5, m->location, sizeof(m->location));
+	col_text(st, 6, m->video_url, sizeof(m->video_url));
+	col_text(st, 7, m->timezone, sizeof(m->timezone));
+	col_text(st, 8, m->start_local, sizeof(m->start_local));
+	m->duration_minutes = sqlite3_column_int(st, 9);
+	col_text(st, 10, m->rrule, sizeof(m->rrule));
+	m->sequence = sqlite3_column_int(st, 11);
+	m->cancelled = sqlite3_column_int(st, 12) != 0;
+	m->created_at = (time_t)sqlite3_column_int64(st, 13);
+	m->updated_at = (time_t)sqlite3_column_int64(st, 14);
+	m->n_occ = 0;
+}
+
+int
+store_meeting_insert(struct store *s, struct meeting *m, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEETING_INSERT);
+
+	meeting_bind(st, m);
+	if (step_done(s, st, err, "cannot insert meeting") < 0)
+		return -1;
+	m->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_meeting_update(struct store *s, const struct meeting *m,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEETING_UPDATE);
+	int i = meeting_bind(st, m);
+
+	sqlite3_bind_int64(st, i, m->id);
+	return step_done(s, st, err, "cannot update meeting");
+}
+
+int
+store_meeting_get(struct store *s, int64_t id, struct meeting *out,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEETING_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		meeting_from_row(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no meeting with id %lld",
+		    (long long)id);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "cannot read meeting");
+	return meeting_load_occ(s, out, err);
+}
+
+int
+store_meeting_each(struct store *s, int64_t club_id, bool with_cancelled,
+    int (*fn)(const struct meeting *m, void *arg), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEETING_EACH);
+	struct meeting *m = xmalloc(sizeof(*m));
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, club_id);
+	sqlite3_bind_int(st, 2, with_cancelled);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		meeting_from_row(st, m);
+		/* ST_OCC_LIST is a different statement, so stepping it does
+		 * not disturb this walk. */
+		if (meeting_load_occ(s, m, err) < 0) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		n++;
+		if (fn(m, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	free(m);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err->code ? -1 : store_fail(s, err,
+		    "cannot list meetings");
+	return n;
+}
+
+int
+store_occ_put(struct store *s, int64_t meeting_id,
+    const struct meeting_occ *o, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_OCC_PUT);
+
+	sqlite3_bind_int64(st, 1, meeting_id);
+	bind_text(st, 2, o->date);
+	bind_text(st, 3, o->original_local);
+	sqlite3_bind_int(st, 4, o->cancelled);
+	bind_text(st, 5, o->start_local);
+	sqlite3_bind_int(st, 6, o->duration_minutes);
+	sqlite3_bind_int(st, 7, o->sequence);
+	return step_done(s, st, err, "cannot store occurrence");
+}
+
+int
+store_occ_clear(struct store *s, int64_t meeting_id, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_OCC_CLEAR);
+
+	sqlite3_bind_int64(st, 1, meeting_id);
+	return step_done(s, st, err, "cannot clear occurrences");
+}
+
+/* ==== invitations and the outbox: queueing ============================== */
+int
+store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
+    int64_t club_id, bool invite_new, const char *supersede,
+    struct err *err)
+{
+	sqlite3_stmt *st;
+	sqlite3_int64 now = (sqlite3_int64)time(NULL);
+
+	if (invite_new) {
+		st = stmt(s, ST_INVITE_CLUB);
+		sqlite3_bind_int64(st, 1, k->meeting_id);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, club_id);
+		if (step_done(s, st, err, "cannot record invitations") < 0)
+			return -1;
+	}
+	if (supersede) {
+		st = stmt(s, ST_OUTBOX_SUPERSEDE);
+		sqlite3_bind_int64(st, 1, k->meeting_id);
+		bind_text(st, 2, supersede);
+		if (step_done(s, st, err, "cannot supersede messages") < 0)
+			return -1;
+	}
+	st = stmt(s, ST_OUTBOX_QUEUE_MEETING);
+	sqlite3_bind_int64(st, 1, k->meeting_id);
+	sqlite3_bind_int(st, 2, k->sequence);
+	bind_text(st, 3, k->method);
+	bind_text(st, 4, k->occurrence);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, club_id);
+	if (step_done(s, st, err, "cannot queue messages") < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int
+store_outbox_queue_member(struct store *s, const struct outbox_key *k,
+    int64_t member_id, struct err *err)
+{
+	sqlite3_stmt *st;
+	sqlite3_int64 now = (sqlite3_int64)time(NULL);
+
+	st = stmt(s, ST_INVITE_ONE);
+	sqlite3_bind_int64(st, 1, k->meeting_id);
+	sqlite3_bind_int64(st, 2, member_id);
+	sqlite3_bind_int64(st, 3, now);
+	if (step_done(s, st, err, "cannot record invitation") < 0)
+		return -1;
+	st = stmt(s, ST_OUTBOX_QUEUE_ONE);
+	sqlite3_bind_int64(st, 1, k->meeting_id);
+	sqlite3_bind_int64(st, 2, member_id);
+	sqlite3_bind_int(st, 3, k->sequence);
+	bind_text(st, 4, k->method);
+	bind_text(st, 5, k->occurrence);
+	sqlite3_bind_int64(st, 6, now);
+	return step_done(s, st, err, "cannot queue message");
 }

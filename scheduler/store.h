@@ -96,4 +96,46 @@ int store_token_insert(struct store *s, const char *hash, int64_t club_id,
 /* 0 and *club_id for a live token of an active club, else -1. */
 int store_token_lookup(struct store *s, const char *hash, int64_t *club_id);
 
+/* ---- meetings --------------------------------------------------------- */
+int store_meeting_insert(struct store *s, struct meeting *m,
+    struct err *err);
+/* Writes every field of m (by m->id); occurrences are written apart. */
+int store_meeting_update(struct store *s, const struct meeting *m,
+    struct err *err);
+/* Fills *out with the meeting and its changed occurrences. */
+int store_meeting_get(struct store *s, int64_t id, struct meeting *out,
+    struct err *err);
+/* Calls fn for the meetings of club_id (0: every club) in id order, with
+ * their occurrences; cancelled series only when with_cancelled. */
+int store_meeting_each(struct store *s, int64_t club_id, bool with_cancelled,
+    int (*fn)(const struct meeting *m, void *arg), void *arg,
+    struct err *err);
+/* Inserts or replaces the changed occurrence o->date of a meeting. */
+int store_occ_put(struct store *s, int64_t meeting_id,
+    const struct meeting_occ *o, struct err *err);
+int store_occ_clear(struct store *s, int64_t meeting_id, struct err *err);
+
+/* ---- invitations and the outbox ---------------------------------------- */
+/* What one outbox row is about: a meeting, its SEQUENCE, the METHOD
+ * ("REQUEST"/"CANCEL") and an occurrence date ("" for the series). */
+struct outbox_key {
+	int64_t meeting_id;
+	int sequence;
+	const char *method;
+	const char *occurrence;
+};
+/*
+ * Queues k for every remote member of club_id who is invited to the
+ * meeting (and, when invite_new, first invites every remote member who is
+ * not yet).  supersede (NULL: none) deletes the meeting's still-pending
+ * messages of that occurrence ("*": of every occurrence) first, because
+ * the new message carries the newer state.  Returns how many were queued.
+ */
+int store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
+    int64_t club_id, bool invite_new, const char *supersede,
+    struct err *err);
+/* Invites one member to a meeting and queues k for them (once). */
+int store_outbox_queue_member(struct store *s, const struct outbox_key *k,
+    int64_t member_id, struct err *err);
+
 #endif

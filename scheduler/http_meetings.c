@@ -1,0 +1,452 @@
+/*
+ * http_meetings.c - meetings, their occurrences, the .ics download and
+ * the personal feeds (CONTRACT.md §6).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_int.h"
+#include "ics_build.h"
+#include "meeting.h"
+#include "rand.h"
+#include "xalloc.h"
+
+#define FEED_ALARM_MINUTES 30
+
+static json_t *
+json_utc(time_t t)
+{
+	char s[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(s);
+}
+
+static json_t *
+json_meeting(struct request *rq, const struct meeting *m,
+    const struct club *c)
+{
+	json_t *o = json_object(), *next = json_array(), *occ = json_array();
+	time_t t[5];
+	int n, i;
+	size_t k;
+
+	json_object_set_new(o, "id", json_integer(m->id));
+	json_object_set_new(o, "club_id", json_integer(m->club_id));
+	json_object_set_new(o, "uid", json_string(m->uid));
+	json_object_set_new(o, "title", json_string(m->title));
+	json_object_set_new(o, "description", json_string(m->description));
+	json_object_set_new(o, "location", json_string(m->location));
+	json_object_set_new(o, "video_url", json_string(m->video_url));
+	json_object_set_new(o, "timezone", json_string(m->timezone));
+	json_object_set_new(o, "start", json_string(m->start_local));
+	json_object_set_new(o, "duration_minutes",
+	    json_integer(m->duration_minutes));
+	json_object_set_new(o, "rrule", m->rrule[0] ? json_string(m->rrule) :
+	    json_null());
+	json_object_set_new(o, "sequence", json_integer(m->sequence));
+	json_object_set_new(o, "status", json_string(m->cancelled ?
+	    "cancelled" : "confirmed"));
+	n = meeting_next(m, c, rq->cfg, time(NULL), t, 5);
+	for (i = 0; i < n; i++)
+		json_array_append_new(next, json_utc(t[i]));
+	json_object_set_new(o, "next_occurrences", next);
+	for (k = 0; k < m->n_occ; k++)
+		json_array_append_new(occ, json_pack("{s:s, s:s, s:s, s:i}",
+		    "date", m->occ[k].date, "status", m->occ[k].cancelled ?
+		    "cancelled" : "moved", "start", m->occ[k].start_local,
+		    "duration_minutes", m->occ[k].duration_minutes));
+	json_object_set_new(o, "occurrences", occ);
+	json_object_set_new(o, "created_at", json_utc(m->created_at));
+	json_object_set_new(o, "updated_at", json_utc(m->updated_at));
+	return o;
+}
+
+static const char *const MEETING_KEYS[] = { "title", "start", "timezone",
+	"duration_minutes", "rrule", "description", "location", "video_url",
+	NULL };
+
+static bool
+meeting_input_from_json(json_t *o, struct meeting_input *in,
+    struct response *rs)
+{
+	json_t *r = json_object_get(o, "rrule");
+
+	meeting_input_init(in);
+	in->rrule_null = r != NULL && json_is_null(r);
+	return json_only_keys(o, MEETING_KEYS, rs) &&
+	    json_get_string(o, "title", &in->title, rs) &&
+	    json_get_string(o, "start", &in->start, rs) &&
+	    json_get_string(o, "timezone", &in->timezone, rs) &&
+	    json_get_int(o, "duration_minutes", &in->duration_minutes, -1, -1,
+	    rs) &&
+	    json_get_string(o, "rrule", &in->rrule, rs) &&
+	    json_get_string(o, "description", &in->description, rs) &&
+	    json_get_string(o, "location", &in->location, rs) &&
+	    json_get_string(o, "video_url", &in->video_url, rs);
+}
+
+/* Loads the meeting of path parameter 0 and its club, and checks the
+ * caller may act on it; false after replying. */
+static bool
+load_meeting(struct request *rq, struct response *rs, struct meeting *m,
+    struct club *c)
+{
+	struct err err;
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id))
+		return false;
+	err_clear(&err);
+	if (store_meeting_get(rq->store, id, m, &err) < 0 ||
+	    store_club_get(rq->store, m->club_id, c, &err) < 0) {
+		http_reply_err(rs, &err);
+		return false;
+	}
+	return http_may_club(rq, rs, m->club_id);
+}
+
+/* Replies with the meeting after a change, or the error. */
+static void
+reply_meeting(struct request *rq, struct response *rs, int rc,
+    const struct err *err, const struct meeting *m, unsigned status)
+{
+	struct club c;
+	struct err e2;
+
+	if (rc < 0) {
+		http_reply_err(rs, err);
+		return;
+	}
+	err_clear(&e2);
+	if (store_club_get(rq->store, m->club_id, &c, &e2) < 0) {
+		http_reply_err(rs, &e2);
+		return;
+	}
+	http_reply_json(rs, status, json_meeting(rq, m, &c));
+}
+
+static void
+h_meetings_create(struct request *rq, struct response *rs)
+{
+	struct meeting *m;
+	struct meeting_input in;
+	struct err err;
+	json_t *o;
+	int64_t club;
+	int rc;
+
+	if (!http_param_id(rq, rs, 0, &club) || !http_may_club(rq, rs, club))
+		return;
+	o = http_body_object(rq, rs, false);
+	if (o == NULL)
+		return;
+	if (meeting_input_from_json(o, &in, rs)) {
+		m = xmalloc(sizeof(*m));
+		err_clear(&err);
+		rc = meeting_create(rq->svc, rq->store, club, &in, m, &err);
+		reply_meeting(rq, rs, rc, &err, m, 201);
+		free(m);
+	}
+	json_decref(o);
+}
+
+struct meeting_list {
+	struct request *rq;
+	const struct club *club;
+	json_t *items;
+};
+
+static int
+add_meeting(const struct meeting *m, void *arg)
+{
+	struct meeting_list *l = arg;
+
+	json_array_append_new(l->items, json_meeting(l->rq, m, l->club));
+	return 0;
+}
+
+static void
+h_meetings_list(struct request *rq, struct response *rs)
+{
+	struct meeting_list l = { rq, NULL, NULL };
+	struct club c;
+	struct err err;
+	int64_t club;
+
+	if (!http_param_id(rq, rs, 0, &club) || !http_may_club(rq, rs, club))
+		return;
+	err_clear(&err);
+	if (store_club_get(rq->store, club, &c, &err) < 0) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	l.club = &c;
+	l.items = json_array();
+	if (store_meeting_each(rq->store, club, true, add_meeting, &l,
+	    &err) < 0) {
+		json_decref(l.items);
+		http_reply_err(rs, &err);
+		return;
+	}
+	http_reply_json(rs, 200, json_page(l.items, 0));
+}
+
+static void
+h_meeting_get(struct request *rq, struct response *rs)
+{
+	struct meeting *m = xmalloc(sizeof(*m));
+	struct club c;
+
+	if (load_meeting(rq, rs, m, &c))
+		http_reply_json(rs, 200, json_meeting(rq, m, &c));
+	free(m);
+}
+
+static void
+h_meeting_patch(struct request *rq, struct response *rs)
+{
+	struct meeting *m = xmalloc(sizeof(*m));
+	struct meeting_input in;
+	struct club c;
+	struct err err;
+	json_t *o;
+
+	if (!load_meeting(rq, rs, m, &c))
+		goto out;
+	o = http_body_object(rq, rs, false);
+	if (o == NULL)
+		goto out;
+	if (meeting_input_from_json(o, &in, rs)) {
+		err_clear(&err);
+		reply_meeting(rq, rs, meeting_update(rq->svc, rq->store, m->id,
+		    &in, m, &err), &err, m, 200);
+	}
+	json_decref(o);
+out:
+	free(m);
+}
+
+static void
+h_meeting_delete(struct request *rq, struct response *rs)
+{
+	struct meeting *m = xmalloc(sizeof(*m));
+	struct club c;
+	struct err err;
+
+	if (load_meeting(rq, rs, m, &c)) {
+		err_clear(&err);
+		reply_meeting(rq, rs, meeting_cancel(rq->svc, rq->store, m->id,
+		    m, &err), &err, m, 200);
+	}
+	free(m);
+}
+
+static void
+h_occurrence_delete(struct request *rq, struct response *rs)
+{
+	struct meeting *m = xmalloc(sizeof(*m));
+	struct club c;
+	struct err err;
+
+	if (load_meeting(rq, rs, m, &c)) {
+		err_clear(&err);
+		reply_meeting(rq, rs, meeting_occurrence_change(rq->svc,
+		    rq->store, m->id, rq->params[1], NULL, -1, m, &err), &err,
+		    m, 200);
+	}
+	free(m);
+}
+
+static void
+h_occurrence_patch(struct request *rq, struct response *rs)
+{
+	static const char *const keys[] = { "start", "duration_minutes",
+		NULL };
+	struct meeting *m = xmalloc(sizeof(*m));
+	const char *start;
+	int64_t duration;
+	struct club c;
+	struct err err;
+	json_t *o;
+
+	if (!load_meeting(rq, rs, m, &c))
+		goto out;
+	o = http_body_object(rq, rs, false);
+	if (o == NULL)
+		goto out;
+	if (json_only_keys(o, keys, rs) &&
+	    json_get_string(o, "start", &start, rs) &&
+	    json_get_int(o, "duration_minutes", &duration, -1, -1, rs)) {
+		err_clear(&err);
+		if (start == NULL)
+			http_reply_error(rs, 422, "invalid_value", "start",
+			    "start is required (local time YYYY-MM-DDTHH:MM)");
+		else
+			reply_meeting(rq, rs, meeting_occurrence_change(
+			    rq->svc, rq->store, m->id, rq->params[1], start,
+			    duration, m, &err), &err, m, 200);
+	}
+	json_decref(o);
+out:
+	free(m);
+}
+
+/* Sends calendar text with an ETag and Last-Modified; 304 when the
+ * client already has it. */
+static void
+reply_calendar(struct request *rq, struct response *rs, char *text,
+    size_t len, time_t modified, const char *filename)
+{
+	const char *inm = http_header(rq, "If-None-Match");
+	char hash[65], etag[40], date[40], disp[160];
+
+	rand_sha256_hex(text, hash);
+	snprintf(etag, sizeof(etag), "\"%.32s\"", hash);
+	http_add_header(rs, "ETag", etag);
+	http_date(modified, date);
+	http_add_header(rs, "Last-Modified", date);
+	http_add_header(rs, "Cache-Control", "private, max-age=300");
+	if (filename) {
+		snprintf(disp, sizeof(disp), "inline; filename=\"%s\"",
+		    filename);
+		http_add_header(rs, "Content-Disposition", disp);
+	}
+	if (inm && strstr(inm, etag)) {
+		free(text);
+		http_reply_take(rs, 304, NULL, xstrdup(""), 0);
+		return;
+	}
+	http_reply_take(rs, 200, "text/calendar; charset=utf-8", text, len);
+}
+
+static void
+h_meeting_ics(struct request *rq, struct response *rs)
+{
+	struct meeting *m = xmalloc(sizeof(*m));
+	struct meeting_ics *mi = xmalloc(sizeof(*mi));
+	struct club c;
+	struct err err;
+	char *text, name[64];
+	size_t len;
+
+	if (!load_meeting(rq, rs, m, &c))
+		goto out;
+	meeting_to_ics(m, &c, rq->cfg, mi);
+	err_clear(&err);
+	/* A cancelled series is left out of feeds; its download still
+	 * shows it, cancelled. */
+	mi->ev.cancelled = false;
+	text = ics_feed_build(m->title, &mi->ev, 1, -1, m->updated_at, &len,
+	    &err);
+	if (text == NULL) {
+		http_reply_err(rs, &err);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "meeting-%lld.ics", (long long)m->id);
+	reply_calendar(rq, rs, text, len, m->updated_at, name);
+out:
+	free(mi);
+	free(m);
+}
+
+/* ==== personal feeds ==================================================== */
+struct feed_ctx {
+	const struct club *club;
+	const struct config *cfg;
+	struct meeting *meetings;
+	struct meeting_ics *ics;
+	size_t n, cap;
+	time_t modified;
+};
+
+static int
+add_feed_meeting(const struct meeting *m, void *arg)
+{
+	struct feed_ctx *f = arg;
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 8;
+		f->meetings = xreallocarray(f->meetings, f->cap,
+		    sizeof(*f->meetings));
+	}
+	f->meetings[f->n++] = *m;
+	if (m->updated_at > f->modified)
+		f->modified = m->updated_at;
+	return 0;
+}
+
+static void
+h_feed(struct request *rq, struct response *rs)
+{
+	struct feed_ctx f;
+	struct ics_event *events;
+	struct member mem;
+	struct club c;
+	struct err err;
+	char calname[300], *text;
+	int64_t member_id;
+	size_t len, i;
+
+	if (!http_token_allowed(rq, rs))
+		return;
+	member_id = service_feed_member(rq->svc, rq->params[0]);
+	err_clear(&err);
+	if (member_id < 0 ||
+	    store_member_get(rq->store, member_id, &mem, &err) < 0) {
+		http_token_failed(rq);
+		http_reply_error(rs, 404, "not_found", NULL,
+		    "no such calendar feed: check the link");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	memset(&c, 0, sizeof(c));
+	f.cfg = rq->cfg;
+	f.modified = mem.created_at;
+	snprintf(calname, sizeof(calname), "Club meetings");
+	if (mem.assignment.club_id > 0) {
+		if (store_club_get(rq->store, mem.assignment.club_id, &c,
+		    &err) < 0 || store_meeting_each(rq->store, c.id, true,
+		    add_feed_meeting, &f, &err) < 0) {
+			free(f.meetings);
+			http_reply_err(rs, &err);
+			return;
+		}
+		snprintf(calname, sizeof(calname), "%s", c.name);
+	}
+	f.ics = xcalloc(f.n ? f.n : 1, sizeof(*f.ics));
+	events = xcalloc(f.n ? f.n : 1, sizeof(*events));
+	for (i = 0; i < f.n; i++) {
+		meeting_to_ics(&f.meetings[i], &c, rq->cfg, &f.ics[i]);
+		events[i] = f.ics[i].ev;
+	}
+	text = ics_feed_build(calname, events, f.n, FEED_ALARM_MINUTES,
+	    f.modified, &len, &err);
+	if (text == NULL)
+		http_reply_err(rs, &err);
+	else
+		reply_calendar(rq, rs, text, len, f.modified, NULL);
+	free(events);
+	free(f.ics);
+	free(f.meetings);
+}
+
+const struct route http_meeting_routes[] = {
+	{ "POST", "/api/v1/clubs/{}/meetings", ACCESS_CLUB, h_meetings_create },
+	{ "GET", "/api/v1/clubs/{}/meetings", ACCESS_CLUB, h_meetings_list },
+	{ "GET", "/api/v1/meetings/{}.ics", ACCESS_CLUB, h_meeting_ics },
+	{ "GET", "/api/v1/meetings/{}", ACCESS_CLUB, h_meeting_get },
+	{ "PATCH", "/api/v1/meetings/{}", ACCESS_CLUB, h_meeting_patch },
+	{ "DELETE", "/api/v1/meetings/{}", ACCESS_CLUB, h_meeting_delete },
+	{ "DELETE", "/api/v1/meetings/{}/occurrences/{}", ACCESS_CLUB,
+	    h_occurrence_delete },
+	{ "PATCH", "/api/v1/meetings/{}/occurrences/{}", ACCESS_CLUB,
+	    h_occurrence_patch },
+	{ "GET", "/feeds/{}.ics", ACCESS_PUBLIC, h_feed },
+};
+const size_t http_meeting_nroutes = sizeof(http_meeting_routes) /
+    sizeof(http_meeting_routes[0]);

@@ -1,0 +1,78 @@
+/*
+ * meeting.h - scheduling club meetings (CONTRACT.md §6, §7).
+ *
+ * A meeting is a series (or one meeting) in wall-clock time and an IANA
+ * zone; validation, recurrence and calendar text are the ics module's.
+ * Every change bumps the one SEQUENCE counter of the series (RFC 5546
+ * §2.1.4), is one transaction, and queues the e-mails it causes in the
+ * outbox within that same transaction.
+ */
+#ifndef CLUBMATCH_MEETING_H
+#define CLUBMATCH_MEETING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "ics_build.h"
+#include "model.h"
+#include "service.h"
+#include "store.h"
+
+/* A meeting as given by a request.  NULL/-1: not given.  For PATCH,
+ * rrule_null says the rule was set to null (a single meeting now). */
+struct meeting_input {
+	const char *title;
+	const char *start;		/* YYYY-MM-DDTHH:MM, local */
+	const char *timezone;
+	int64_t duration_minutes;	/* -1: not given */
+	const char *rrule;
+	bool rrule_null;
+	const char *description;
+	const char *location;
+	const char *video_url;
+};
+void meeting_input_init(struct meeting_input *in);
+
+/* What ics_ needs to write a meeting: an ics_event whose pointers point
+ * into the meeting, the club, the configuration and this struct.  Valid
+ * while those live. */
+struct meeting_ics {
+	struct ics_event ev;
+	struct ics_override ov[MEETING_MAX_OCC];
+	char contact[600];
+};
+void meeting_to_ics(const struct meeting *m, const struct club *c,
+    const struct config *cfg, struct meeting_ics *out);
+
+int meeting_create(struct service *svc, struct store *st, int64_t club_id,
+    const struct meeting_input *in, struct meeting *out, struct err *err);
+int meeting_update(struct service *svc, struct store *st, int64_t id,
+    const struct meeting_input *in, struct meeting *out, struct err *err);
+/* Cancels the series (kept, STATUS:CANCELLED) and queues CANCELs. */
+int meeting_cancel(struct service *svc, struct store *st, int64_t id,
+    struct meeting *out, struct err *err);
+/* Cancels (start == NULL) or moves one occurrence, by its original date. */
+int meeting_occurrence_change(struct service *svc, struct store *st,
+    int64_t id, const char *date, const char *start,
+    int64_t duration_minutes, struct meeting *out, struct err *err);
+
+/* The next up to max occurrence starts (UTC) after now. */
+int meeting_next(const struct meeting *m, const struct club *c,
+    const struct config *cfg, time_t now, time_t *out, size_t max);
+
+/* The upcoming meetings of one club (club_id > 0) or of every club (0),
+ * loaded once, so that many newly assigned members can be invited
+ * without reading the meetings again for each. */
+struct invite_plan;
+struct invite_plan *meeting_plan_new(struct service *svc, struct store *st,
+    int64_t club_id, struct err *err);
+void meeting_plan_free(struct invite_plan *p);	/* NULL ok */
+/* Invites a member just assigned remotely to club_id to each upcoming
+ * meeting of that club (and each moved occurrence), in the caller's
+ * transaction. */
+int meeting_plan_invite(const struct invite_plan *p, struct store *st,
+    int64_t member_id, int64_t club_id, struct err *err);
+
+#endif
