@@ -300,8 +300,8 @@ qp_body(struct buf *b, const char *text)
 			buf_add(b, "=\r\n", 3);
 			col = 0;
 		}
-		if (col == 0 && elen == 1 && (c == '.' ||
-		    (c == 'F' && strncmp((const char *)s + i, "From ", 5) == 0))) {
+		if (col == 0 && elen == 1 && (c == '.' || (c == 'F' &&
+		    strncmp((const char *)s + i, "From ", 5) == 0))) {
 			snprintf(enc, sizeof(enc), "=%02X", c);
 			elen = 3;
 		}
@@ -933,7 +933,8 @@ render(const struct imip_invite_text *t, struct out *o)
 			put(o, t->secretary_name);
 		if (set(t->secretary_email)) {
 			put(o, set(t->secretary_name) ? " <" : "");
-			if (o->html && imip_address_is_valid(t->secretary_email)) {
+			if (o->html &&
+			    imip_address_is_valid(t->secretary_email)) {
 				buf_adds(o->b, "<a href=\"mailto:");
 				html_add(o->b, t->secretary_email);
 				buf_adds(o->b, "\">");

@@ -84,9 +84,9 @@ struct imip_invite_text {
 	const char *member_name;	/* for the greeting, or NULL */
 	const char *title;		/* the meeting's title, required */
 	const char *description;	/* free text, or NULL */
-	const char *when_meeting;	/* preformatted, in the meeting's zone */
-	const char *when_member;	/* the same instant in the member's zone,
-					 * or NULL when the zones are equal */
+	const char *when_meeting;	/* preformatted, meeting's zone */
+	const char *when_member;	/* the same instant in the member's
+					 * zone, or NULL when they are equal */
 	const char *recurrence_text;	/* "Every 2nd Tuesday", or NULL */
 	const char *video_url;		/* or NULL */
 	const char *location;		/* a physical place, or NULL */
@@ -95,7 +95,7 @@ struct imip_invite_text {
 	const char *rsvp_yes_url;	/* the three RSVP links, or NULL */
 	const char *rsvp_no_url;
 	const char *rsvp_maybe_url;
-	const char *feed_url;		/* the member's calendar feed, or NULL */
+	const char *feed_url;		/* the member's feed, or NULL */
 	const char *unsubscribe_url;	/* or NULL */
 	bool cancelled;			/* a cancellation, not an invitation */
 	const char *occurrence;		/* non-NULL: about this one occurrence

@@ -14,8 +14,9 @@
  * --reconnect uses a new transport, so a new connection, per message.
  * --dump writes each built message to DIR/I.eml.  --step reads one line
  * from stdin before each message after the first (EOF stops), so a test
- * can change the server between two sends of one kept transport.  Exit status: 0 when
- * every message was sent, 1 otherwise, 2 on bad usage.
+ * can change the server between two sends of one kept transport.
+ * Exit status: 0 when every message was sent, 1 otherwise, 2 on bad
+ * usage.
  */
 #include <stdbool.h>
 #include <stdio.h>
