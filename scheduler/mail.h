@@ -14,9 +14,10 @@
  * libcurl 7.88 Debian ships.
  *
  * Errors: ERR_UNAVAILABLE means "try again later" (cannot connect, time
- * out, a 4xx reply, a failed Maildir write); ERR_INVALID means the server
- * refused this message for good (a 5xx reply) or an envelope address is
- * not valid.  The outbox retries the first and gives up on the second.
+ * out, a 4xx reply, AUTH refused, a failed Maildir write); ERR_INVALID
+ * means the server refused this message for good (any other 5xx reply,
+ * 530 "authentication required" included) or an envelope address is not
+ * valid.  The outbox retries the first and gives up on the second.
  */
 #ifndef CLUBMATCH_MAIL_H
 #define CLUBMATCH_MAIL_H
