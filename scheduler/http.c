@@ -47,6 +47,7 @@ static const struct {
 } TABLES[] = {
 	{ http_api_routes, &http_api_nroutes },
 	{ http_meeting_routes, &http_meeting_nroutes },
+	{ http_invite_routes, &http_invite_nroutes },
 };
 
 /* ==== responses ========================================================= */

@@ -131,5 +131,7 @@ extern const struct route http_api_routes[];
 extern const size_t http_api_nroutes;
 extern const struct route http_meeting_routes[];
 extern const size_t http_meeting_nroutes;
+extern const struct route http_invite_routes[];
+extern const size_t http_invite_nroutes;
 
 #endif

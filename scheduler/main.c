@@ -19,6 +19,7 @@
 #include "http.h"
 #include "ics_zone.h"
 #include "import.h"
+#include "outbox.h"
 #include "progress.h"
 #include "rand.h"
 #include "service.h"
@@ -280,6 +281,7 @@ static int
 cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
 {
 	struct http_server *srv;
+	struct outbox *ob;
 	struct err err;
 	sigset_t set;
 	char *token;
@@ -298,15 +300,23 @@ cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	ob = outbox_start(svc, &err);
+	if (ob == NULL) {
+		free(token);
+		return fail("cannot start the mail worker", &err);
+	}
 	srv = http_start(cfg, svc, token, &err);
 	free(token);
-	if (srv == NULL)
+	if (srv == NULL) {
+		outbox_stop(ob);
 		return fail("", &err);
+	}
 	fprintf(stderr, "clubmatch: listening on %s (%s)\n", cfg->listen,
 	    cfg->base_url);
 	sigwait(&set, &sig);
 	fprintf(stderr, "clubmatch: stopping (signal %d)\n", sig);
 	http_stop(srv);
+	outbox_stop(ob);
 	return 0;
 }
 

@@ -587,3 +587,93 @@ meeting_plan_invite(const struct invite_plan *p, struct store *st,
 	}
 	return 0;
 }
+
+/* ==== the rule in words ================================================= */
+static const char *
+day_name(const char *code)
+{
+	static const char *const codes[] = { "MO", "TU", "WE", "TH", "FR",
+		"SA", "SU" };
+	static const char *const names[] = { "Monday", "Tuesday", "Wednesday",
+		"Thursday", "Friday", "Saturday", "Sunday" };
+	int i;
+
+	for (i = 0; i < 7; i++)
+		if (strncmp(code, codes[i], 2) == 0)
+			return names[i];
+	return NULL;
+}
+
+static const char *
+ordinal(int n)
+{
+	static const char *const names[] = { "last", "1st", "2nd", "3rd",
+		"4th", "5th" };
+
+	return n == -1 ? names[0] : n >= 1 && n <= 5 ? names[n] : NULL;
+}
+
+/* The value of part (e.g. "BYDAY=") in rule, copied into out. */
+static bool
+rule_part(const char *rule, const char *part, char *out, size_t size)
+{
+	const char *p = strstr(rule, part);
+	size_t n;
+
+	if (p == NULL || (p != rule && p[-1] != ';'))
+		return false;
+	p += strlen(part);
+	n = strcspn(p, ";");
+	snprintf(out, size, "%.*s", (int)n, p);
+	return true;
+}
+
+void
+meeting_recurrence_text(const char *rrule, const char *start_local,
+    char *out, size_t size)
+{
+	char freq[16] = "", byday[64] = "", interval[8] = "", bymd[8] = "";
+	const char *name;
+	int n = 0;
+
+	(void)start_local;
+	out[0] = '\0';
+	if (rrule == NULL || !rule_part(rrule, "FREQ=", freq, sizeof(freq)))
+		return;
+	rule_part(rrule, "BYDAY=", byday, sizeof(byday));
+	rule_part(rrule, "INTERVAL=", interval, sizeof(interval));
+	rule_part(rrule, "BYMONTHDAY=", bymd, sizeof(bymd));
+	if (interval[0] && strcmp(interval, "1") != 0) {
+		snprintf(out, size, "every %s %s", interval,
+		    strcmp(freq, "DAILY") == 0 ? "days" :
+		    strcmp(freq, "WEEKLY") == 0 ? "weeks" :
+		    strcmp(freq, "MONTHLY") == 0 ? "months" : "years");
+		return;
+	}
+	if (strcmp(freq, "DAILY") == 0) {
+		snprintf(out, size, "every day");
+	} else if (strcmp(freq, "WEEKLY") == 0) {
+		name = day_name(byday);
+		if (name && strlen(byday) == 2)
+			snprintf(out, size, "every %s", name);
+		else
+			snprintf(out, size, "every week");
+	} else if (strcmp(freq, "MONTHLY") == 0) {
+		if (byday[0] && sscanf(byday, "%d", &n) == 1 && ordinal(n)) {
+			const char *d = byday + strspn(byday, "+-0123456789");
+
+			name = day_name(d);
+			if (name && strlen(d) == 2) {
+				snprintf(out, size, "every %s %s of the month",
+				    ordinal(n), name);
+				return;
+			}
+		}
+		if (bymd[0])
+			snprintf(out, size, "monthly on day %s", bymd);
+		else
+			snprintf(out, size, "every month");
+	} else if (strcmp(freq, "YEARLY") == 0) {
+		snprintf(out, size, "every year");
+	}
+}

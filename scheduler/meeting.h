@@ -62,6 +62,11 @@ int meeting_occurrence_change(struct service *svc, struct store *st,
 int meeting_next(const struct meeting *m, const struct club *c,
     const struct config *cfg, time_t now, time_t *out, size_t max);
 
+/* The rule in words for e-mails: "every 2nd Tuesday of the month";
+ * "" for a single meeting or a rule too unusual to say briefly. */
+void meeting_recurrence_text(const char *rrule, const char *start_local,
+    char *out, size_t size);
+
 /* The upcoming meetings of one club (club_id > 0) or of every club (0),
  * loaded once, so that many newly assigned members can be invited
  * without reading the meetings again for each. */

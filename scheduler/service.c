@@ -115,6 +115,20 @@ check_token(const struct service *svc, const char *kind, const char *token)
 }
 
 void
+service_token(const struct service *svc, const char *kind, int64_t id,
+    char *out, size_t size)
+{
+	derive_token(svc, kind, id, out, size);
+}
+
+int64_t
+service_token_id(const struct service *svc, const char *kind,
+    const char *token)
+{
+	return check_token(svc, kind, token);
+}
+
+void
 service_feed_token(const struct service *svc, int64_t member_id, char *out,
     size_t size)
 {

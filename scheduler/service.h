@@ -36,6 +36,14 @@ const struct config *service_config(const struct service *svc);
  * derived from.  Call once before serving. */
 int service_load_key(struct service *svc, struct store *st,
     struct err *err);
+/* A token for (kind, id): "<id>-<HMAC(key, kind:id)>", 160 bits nobody
+ * without the key can forge.  Kinds: "feed" (member), "rsvp"
+ * (invitation), "unsub" (member).  Shown in links, never stored. */
+void service_token(const struct service *svc, const char *kind, int64_t id,
+    char *out, size_t size);
+/* The id a genuine token of this kind names, or -1. */
+int64_t service_token_id(const struct service *svc, const char *kind,
+    const char *token);
 /* The feed token of a member: "<id>-<HMAC>", 160 bits nobody without the
  * key can forge; shown in feed_url and e-mails, never stored. */
 void service_feed_token(const struct service *svc, int64_t member_id,

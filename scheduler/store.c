@@ -169,6 +169,14 @@ enum stmt_id {
 	ST_OUTBOX_SUPERSEDE,
 	ST_OUTBOX_QUEUE_MEETING,
 	ST_OUTBOX_QUEUE_ONE,
+	ST_OUTBOX_DUE,
+	ST_OUTBOX_RESULT,
+	ST_OUTBOX_EACH,
+	ST_INVITATION_GET,
+	ST_INVITATION_ANSWER,
+	ST_ATTENDEES,
+	ST_MEMBER_UNSUBSCRIBE,
+	ST_OUTBOX_DROP_MEMBER,
 	ST__COUNT
 };
 
@@ -183,6 +191,11 @@ enum stmt_id {
 #define MEETING_COLS "id, club_id, uid, title, description, location," \
 	" video_url, timezone, start_local, duration_minutes, rrule, sequence," \
 	" cancelled, created_at, updated_at"
+
+#define OUTBOX_COLS "o.id, o.invitation_id, i.meeting_id, i.member_id," \
+	" o.sequence, o.method, o.occurrence, o.status, o.attempts," \
+	" o.next_attempt_at, o.last_error, o.to_addr, o.subject, o.created_at," \
+	" o.sent_at"
 
 static const char *const SQL[ST__COUNT] = {
 	[ST_GEN] = "SELECT value FROM meta WHERE key = 'gen'",
@@ -263,6 +276,30 @@ static const char *const SQL[ST__COUNT] = {
 	    " to_addr) SELECT i.id, ?3, ?4, ?5, ?6, ?6, m.email"
 	    " FROM invitations i JOIN members m ON m.id = i.member_id"
 	    " WHERE i.meeting_id = ?1 AND i.member_id = ?2",
+	[ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS " FROM outbox o"
+	    " JOIN invitations i ON i.id = o.invitation_id"
+	    " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+	    " ORDER BY o.next_attempt_at, o.id LIMIT ?",
+	[ST_OUTBOX_RESULT] = "UPDATE outbox SET status = ?, attempts = ?,"
+	    " next_attempt_at = ?, last_error = ?, subject = ?, sent_at = ?"
+	    " WHERE id = ? AND status = 'pending'",
+	[ST_OUTBOX_EACH] = "SELECT " OUTBOX_COLS " FROM outbox o"
+	    " JOIN invitations i ON i.id = o.invitation_id"
+	    " WHERE o.id > ?1 AND (?2 IS NULL OR o.status = ?2)"
+	    " ORDER BY o.id LIMIT ?3",
+	[ST_INVITATION_GET] = "SELECT id, meeting_id, member_id, rsvp,"
+	    " invited_at, responded_at FROM invitations WHERE id = ?",
+	[ST_INVITATION_ANSWER] = "UPDATE invitations SET rsvp = ?,"
+	    " responded_at = ? WHERE id = ?",
+	[ST_ATTENDEES] = "SELECT m.name, m.email, m.city, m.state,"
+	    " m.distance_miles, m.mode, i.rsvp, i.invited_at, i.responded_at,"
+	    " m.id, i.id FROM invitations i JOIN members m ON m.id = i.member_id"
+	    " WHERE i.meeting_id = ? ORDER BY m.name COLLATE NOCASE, m.id",
+	[ST_MEMBER_UNSUBSCRIBE] = "UPDATE members SET unsubscribed = 1"
+	    " WHERE id = ?",
+	[ST_OUTBOX_DROP_MEMBER] = "DELETE FROM outbox WHERE status = 'pending'"
+	    " AND invitation_id IN (SELECT id FROM invitations"
+	    "  WHERE member_id = ?)",
 };
 
 struct store {
@@ -1049,4 +1086,173 @@ store_outbox_queue_member(struct store *s, const struct outbox_key *k,
 	bind_text(st, 5, k->occurrence);
 	sqlite3_bind_int64(st, 6, now);
 	return step_done(s, st, err, "cannot queue message");
+}
+
+/* ==== the outbox: sending and showing ================================== */
+static void
+outbox_from_row(sqlite3_stmt *st, struct outbox_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->invitation_id = sqlite3_column_int64(st, 1);
+	r->meeting_id = sqlite3_column_int64(st, 2);
+	r->member_id = sqlite3_column_int64(st, 3);
+	r->sequence = sqlite3_column_int(st, 4);
+	col_text(st, 5, r->method, sizeof(r->method));
+	col_text(st, 6, r->occurrence, sizeof(r->occurrence));
+	col_text(st, 7, r->status, sizeof(r->status));
+	r->attempts = sqlite3_column_int(st, 8);
+	r->next_attempt_at = (time_t)sqlite3_column_int64(st, 9);
+	col_text(st, 10, r->last_error, sizeof(r->last_error));
+	col_text(st, 11, r->to, sizeof(r->to));
+	col_text(st, 12, r->subject, sizeof(r->subject));
+	r->created_at = (time_t)sqlite3_column_int64(st, 13);
+	r->sent_at = (time_t)sqlite3_column_int64(st, 14);
+}
+
+int
+store_outbox_due(struct store *s, time_t now, int limit,
+    struct outbox_row *out, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_DUE);
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_int(st, 2, limit);
+	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		outbox_from_row(st, &out[n++]);
+	if (n < limit && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_fail(s, err, "cannot read the outbox");
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_outbox_result(struct store *s, const struct outbox_row *r,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_RESULT);
+
+	bind_text(st, 1, r->status);
+	sqlite3_bind_int(st, 2, r->attempts);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)r->next_attempt_at);
+	bind_text(st, 4, r->last_error);
+	bind_text(st, 5, r->subject);
+	if (r->sent_at)
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->sent_at);
+	sqlite3_bind_int64(st, 7, r->id);
+	return step_done(s, st, err, "cannot update the outbox");
+}
+
+int
+store_outbox_each(struct store *s, const char *status, int64_t after,
+    int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_EACH);
+	struct outbox_row r;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, after);
+	if (status)
+		bind_text(st, 2, status);
+	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		outbox_from_row(st, &r);
+		n++;
+		if (fn(&r, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "cannot list the outbox");
+	return n;
+}
+
+int
+store_invitation_get(struct store *s, int64_t id, struct invitation *out,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_INVITATION_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(st, 0);
+		out->meeting_id = sqlite3_column_int64(st, 1);
+		out->member_id = sqlite3_column_int64(st, 2);
+		col_text(st, 3, out->rsvp, sizeof(out->rsvp));
+		out->invited_at = (time_t)sqlite3_column_int64(st, 4);
+		out->responded_at = (time_t)sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no such invitation");
+	return store_fail(s, err, "cannot read invitation");
+}
+
+int
+store_invitation_answer(struct store *s, int64_t id, const char *rsvp,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_INVITATION_ANSWER);
+
+	bind_text(st, 1, rsvp);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 3, id);
+	return step_done(s, st, err, "cannot record the answer");
+}
+
+int
+store_attendees_each(struct store *s, int64_t meeting_id,
+    int (*fn)(const struct attendee *a, void *arg), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_ATTENDEES);
+	struct attendee a;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, meeting_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		col_text(st, 0, a.name, sizeof(a.name));
+		col_text(st, 1, a.email, sizeof(a.email));
+		col_text(st, 2, a.city, sizeof(a.city));
+		col_text(st, 3, a.state, sizeof(a.state));
+		a.distance_miles = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+		    -1 : sqlite3_column_double(st, 4);
+		a.mode = mode_parse((const char *)sqlite3_column_text(st, 5));
+		col_text(st, 6, a.rsvp, sizeof(a.rsvp));
+		a.invited_at = (time_t)sqlite3_column_int64(st, 7);
+		a.responded_at = (time_t)sqlite3_column_int64(st, 8);
+		a.member_id = sqlite3_column_int64(st, 9);
+		a.invitation_id = sqlite3_column_int64(st, 10);
+		n++;
+		if (fn(&a, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "cannot list attendees");
+	return n;
+}
+
+int
+store_member_unsubscribe(struct store *s, int64_t member_id,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_UNSUBSCRIBE);
+
+	sqlite3_bind_int64(st, 1, member_id);
+	if (step_done(s, st, err, "cannot unsubscribe") < 0)
+		return -1;
+	st = stmt(s, ST_OUTBOX_DROP_MEMBER);
+	sqlite3_bind_int64(st, 1, member_id);
+	return step_done(s, st, err, "cannot drop queued messages");
 }

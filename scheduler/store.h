@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "err.h"
 #include "model.h"
@@ -137,5 +138,70 @@ int store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
 /* Invites one member to a meeting and queues k for them (once). */
 int store_outbox_queue_member(struct store *s, const struct outbox_key *k,
     int64_t member_id, struct err *err);
+
+/* One outbox row, with the invitation it belongs to. */
+struct outbox_row {
+	int64_t id;
+	int64_t invitation_id;
+	int64_t meeting_id;
+	int64_t member_id;
+	int sequence;
+	char method[8];			/* REQUEST, CANCEL */
+	char occurrence[11];		/* YYYY-MM-DD or "" for the series */
+	char status[8];			/* pending, sent, failed */
+	int attempts;
+	time_t next_attempt_at;
+	char last_error[256];
+	char to[EMAIL_MAX_LEN + 1];
+	char subject[256];
+	time_t created_at;
+	time_t sent_at;			/* 0 until sent */
+};
+/* Up to limit pending rows due at `now`, oldest first, into out. */
+int store_outbox_due(struct store *s, time_t now, int limit,
+    struct outbox_row *out, struct err *err);
+/* Writes status, attempts, next_attempt_at, last_error, subject and
+ * sent_at of r — only while the row is still pending. */
+int store_outbox_result(struct store *s, const struct outbox_row *r,
+    struct err *err);
+/* Rows with id > after, of one status (NULL: any), in id order. */
+int store_outbox_each(struct store *s, const char *status, int64_t after,
+    int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
+    struct err *err);
+
+struct invitation {
+	int64_t id;
+	int64_t meeting_id;
+	int64_t member_id;
+	char rsvp[16];			/* needs-action accepted declined
+					 * tentative */
+	time_t invited_at;
+	time_t responded_at;		/* 0: no answer yet */
+};
+int store_invitation_get(struct store *s, int64_t id, struct invitation *out,
+    struct err *err);
+int store_invitation_answer(struct store *s, int64_t id, const char *rsvp,
+    struct err *err);
+
+/* An invited member, as the secretary sees them. */
+struct attendee {
+	int64_t member_id;
+	int64_t invitation_id;
+	char name[NAME_MAX_LEN + 1];
+	char email[EMAIL_MAX_LEN + 1];
+	char city[64];
+	char state[3];
+	double distance_miles;		/* < 0: unknown */
+	enum match_mode mode;
+	char rsvp[16];
+	time_t invited_at;
+	time_t responded_at;		/* 0: no answer yet */
+};
+int store_attendees_each(struct store *s, int64_t meeting_id,
+    int (*fn)(const struct attendee *a, void *arg), void *arg,
+    struct err *err);
+/* Marks the member unsubscribed and drops their pending messages. */
+int store_member_unsubscribe(struct store *s, int64_t member_id,
+    struct err *err);
 
 #endif
