@@ -48,6 +48,9 @@ benches: $(BENCH_BINS)
 
 $(B)/tests/test_geo%: $(B)/tests/unit/test_geo%.o $(LIB_GEO) $(LIB_COMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# A pattern's % never matches nothing, so test_geo itself needs its own rule.
+$(B)/tests/test_geo: $(B)/tests/unit/test_geo.o $(LIB_GEO) $(LIB_COMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/tests/test_ics%: $(B)/tests/unit/test_ics%.o $(LIB_ICS) $(LIB_COMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/tests/test_common%: $(B)/tests/unit/test_common%.o $(LIB_COMMON)
@@ -66,6 +69,11 @@ $(B)/%.o: %.c
 $(B)/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+# -MMD does not see .incbin: name the embedded data by hand.
+$(B)/geo/zipdata.o: data/zips.tsv
+
+# .incbin is invisible to -MMD: name the embedded files by hand.
+$(B)/web/assets.o: web/secretary.html web/app.js web/app.css
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

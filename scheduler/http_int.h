@@ -133,5 +133,7 @@ extern const struct route http_meeting_routes[];
 extern const size_t http_meeting_nroutes;
 extern const struct route http_invite_routes[];
 extern const size_t http_invite_nroutes;
+extern const struct route http_web_routes[];
+extern const size_t http_web_nroutes;
 
 #endif

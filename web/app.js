@@ -1,0 +1,1 @@
+/* dashboard script: see docs/dashboard.md */
