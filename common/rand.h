@@ -24,6 +24,12 @@ char *rand_token(unsigned bits);
 /* SHA-256 of s as 64 lowercase hex characters and a NUL into out[65]. */
 void rand_sha256_hex(const char *s, char out[65]);
 
+/* base32 of HMAC-SHA256(key, msg), `chars` (<= 51) characters and a NUL
+ * into out: tokens that the service can show again without storing
+ * them, and that nobody without the key can forge. */
+void rand_hmac_base32(const unsigned char key[32], const char *msg,
+    char *out, size_t chars);
+
 /* Compares two strings in time that depends only on their lengths. */
 bool rand_equal_consttime(const char *a, const char *b);
 
