@@ -235,6 +235,19 @@ def run(s):
     eq((st, burl.get("remote_capacity")), (201, None),
        "remote_capacity null means no limit")
 
+    # A list right after changes (the server's club cache is stale then):
+    # each club once.
+    st, page = s.call("GET", "/api/v1/clubs?limit=2")
+    eq([c["id"] for c in page.get("items", [])], [loop["id"], evanston["id"]],
+       "limit=2 right after creating clubs gives the first 2 clubs")
+    st, _ = s.call("PATCH", "/api/v1/clubs/%d" % burl["id"],
+                   body={"secretary_name": "Bea"})
+    eq(st, 200, "PATCH a club")
+    st, page = s.call("GET", "/api/v1/clubs")
+    eq([c["id"] for c in page.get("items", [])],
+       [loop["id"], evanston["id"], spring["id"], peoria["id"], burl["id"]],
+       "a list right after a change shows each club once")
+
     # ---- clubs: get, list, pagination -------------------------------------
     st, got = s.call("GET", "/api/v1/clubs/%d" % loop["id"])
     eq(st, 200, "GET /api/v1/clubs/{id}")
