@@ -7,6 +7,7 @@
  * that its meaning never depends on how libical converts a UTC UNTIL.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,9 @@ rule_parse(const struct ics_series *s, const char *text,
 	struct icalrecurrencetype r;
 	struct icaltimetype u;
 	const struct ics_zone *z = s->zone;
+	const char *iv;
+	char *end;
+	long n;
 
 	if (strncasecmp(text, "RRULE:", 6) == 0)
 		text += 6;
@@ -209,6 +213,15 @@ rule_parse(const struct ics_series *s, const char *text,
 	    has_control(text) || strchr(text, ' '))
 		return err_set_field(err, ERR_INVALID, "rrule",
 		    "cannot parse recurrence rule '%.80s'", text);
+	/* libical keeps INTERVAL in a short and wraps larger values
+	 * silently (70000 becomes 4464): bound it before it parses. */
+	if ((iv = strcasestr(text, "INTERVAL=")) != NULL) {
+		errno = 0;
+		n = strtol(iv + 9, &end, 10);
+		if (errno != 0 || end == iv + 9 || n < 1 || n > 1000)
+			return err_set_field(err, ERR_INVALID, "rrule",
+			    "INTERVAL must be between 1 and 1000");
+	}
 	r = icalrecurrencetype_from_string(text);
 	if (r.rscale) {
 		free(r.rscale);
@@ -313,7 +326,7 @@ ics_series_walk(const struct ics_series *s, time_t from, time_t to,
 	 * which has to be counted from the start).  Two days early, so no
 	 * wall-clock/offset rounding can skip a wanted occurrence.
 	 */
-	if (r.count == 0 && from - 2 * 86400 > s->start_utc) {
+	if (r.count == 0 && from > s->start_utc + 2 * 86400) {
 		w = ics_zone_utc_to_wall(s->zone, from - 2 * 86400);
 		w.zone = NULL;
 		w.second = 0;

@@ -398,6 +398,12 @@ test_validate_zone_and_rule(void)
 	CHECK(rejects(&ev, "rrule"));
 	ev.rrule = "FREQ=HOURLY;INTERVAL=24";
 	CHECK(rejects(&ev, "rrule"));
+	ev.rrule = "FREQ=WEEKLY;INTERVAL=70000";	/* libical would wrap */
+	CHECK(rejects(&ev, "rrule"));
+	ev.rrule = "FREQ=WEEKLY;INTERVAL=0";
+	CHECK(rejects(&ev, "rrule"));
+	ev.rrule = "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30";	/* never */
+	CHECK(rejects(&ev, "rrule"));
 	ev.rrule = "FREQ=DAILY;BYHOUR=19,20";
 	CHECK(rejects(&ev, "rrule"));
 	ev.rrule = "FREQ=MONTHLY;BYDAY=2TU;COUNT=1001";

@@ -653,6 +653,12 @@ test_feed(void)
 		free(u);
 		free(s);
 	}
+	/* A club with no meetings yet still gets a valid, empty feed. */
+	s = ics_feed_build("Nothing yet", NULL, 0, 30, DTSTAMP, NULL, &e);
+	CHECK(calendar_ok(s, ICS_PUBLISH));
+	CHECK(s && strstr(s, "VEVENT") == NULL && strstr(s, "VTIMEZONE") ==
+	    NULL);
+	free(s);
 	err_clear(&e);
 	CHECK(ics_feed_build("x", evs, 1, 20000, DTSTAMP, NULL, &e) == NULL);
 	CHECK(e.code == ERR_INVALID);
