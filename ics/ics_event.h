@@ -71,7 +71,8 @@ struct ics_event {
  *   "rrule"             unparsable; FREQ finer than DAILY; BYHOUR, BYMINUTE,
  *                       BYSECOND or RSCALE; COUNT > 1000 or with UNTIL;
  *                       UNTIL before the start; the start not itself an
- *                       occurrence of the rule (ICALENDAR F1);
+ *                       occurrence of the rule (ICALENDAR F1); INTERVAL
+ *                       outside 1..1000 (libical wraps it);
  *   "start"             invalid date, before 1970 or after 2200, or in a DST
  *                       gap or overlap (the message says which);
  *   "duration_minutes"  < 1 or > 24 * 60;
