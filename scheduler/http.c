@@ -182,8 +182,10 @@ http_body_object(struct request *rq, struct response *rs, bool empty_ok)
 		    "send the body as application/json");
 		return NULL;
 	}
-	o = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES,
-	    &jerr);
+	/* NUL is allowed by the parser so that the field check can name the
+	 * field (422) instead of a bare 400. */
+	o = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES |
+	    JSON_ALLOW_NUL, &jerr);
 	if (o == NULL) {
 		http_reply_error(rs, 400, "malformed_json", NULL,
 		    "the body is not valid JSON: %s (line %d, column %d)",
@@ -606,21 +608,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (rq->body.len + *upload_data_size > HTTP_MAX_BODY) {
+		if (rq->body.len + *upload_data_size > HTTP_MAX_BODY ||
+		    rq->too_large) {
+			/* A chunked body has no Content-Length to refuse up
+			 * front, and libmicrohttpd 0.9.75 cannot answer
+			 * mid-upload: drop what comes, answer 413 at its end,
+			 * and hang up on bodies past HTTP_DISCARD_MAX. */
+			rq->discarded += *upload_data_size;
 			*upload_data_size = 0;
-			if (!rq->too_large) {
-				rq->too_large = true;
-				return reply_now(conn, 413, "body_too_large",
-				    "request bodies are limited to 1 MiB");
-			}
-			return MHD_YES;
+			rq->too_large = true;
+			buf_release(&rq->body);
+			return rq->discarded > HTTP_DISCARD_MAX ? MHD_NO :
+			    MHD_YES;
 		}
 		buf_add(&rq->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (rq->too_large)
-		return MHD_YES;
+		return reply_now(conn, 413, "body_too_large",
+		    "request bodies are limited to 1 MiB");
 	rq->srv = srv;
 	rq->conn = conn;
 	rq->method = method;

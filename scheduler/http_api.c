@@ -143,40 +143,51 @@ struct list_ctx {
 	int count;
 };
 
+struct club_page {
+	struct club *v;
+	size_t n;
+};
+
 static int
 add_club(const struct club *c, void *arg)
 {
-	struct list_ctx *l = arg;
-	struct club copy = *c;
+	struct club_page *p = arg;
 
-	copy.activity = service_club_activity(l->rq->svc, l->rq->store, c->id);
-	json_array_append_new(l->items, json_club(&copy));
-	l->last = c->id;
-	l->count++;
+	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
+	p->v[p->n++] = *c;
 	return 0;
 }
 
 static void
 h_clubs_list(struct request *rq, struct response *rs)
 {
-	struct list_ctx l = { rq, json_array(), 0, 0 };
+	struct club_page p = { NULL, 0 };
 	struct err err;
+	json_t *items;
 	int limit;
 	int64_t after;
+	size_t i;
 
-	if (!http_page(rq, rs, &limit, &after)) {
-		json_decref(l.items);
+	if (!http_page(rq, rs, &limit, &after))
 		return;
-	}
 	err_clear(&err);
-	if (store_club_each(rq->store, after, limit, false, add_club, &l,
+	/* Collect the page first: the activity comes from the match
+	 * snapshot, whose rebuild reads the clubs table again. */
+	if (store_club_each(rq->store, after, limit, false, add_club, &p,
 	    &err) < 0) {
-		json_decref(l.items);
+		free(p.v);
 		http_reply_err(rs, &err);
 		return;
 	}
-	http_reply_json(rs, 200, json_page(l.items, l.count == limit ?
-	    l.last : 0));
+	items = json_array();
+	for (i = 0; i < p.n; i++) {
+		p.v[i].activity = service_club_activity(rq->svc, rq->store,
+		    p.v[i].id);
+		json_array_append_new(items, json_club(&p.v[i]));
+	}
+	http_reply_json(rs, 200, json_page(items, (int)p.n == limit ?
+	    p.v[p.n - 1].id : 0));
+	free(p.v);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "store.h"
 
 #define HTTP_MAX_BODY (1024 * 1024)
+#define HTTP_DISCARD_MAX (4 * HTTP_MAX_BODY)
 #define HTTP_MAX_PARAMS 3
 
 enum http_role {
@@ -45,6 +46,7 @@ struct request {
 	const char *path;
 	struct buf body;
 	bool too_large;
+	size_t discarded;	/* bytes of a too-large body dropped */
 	struct store *store;	/* this thread's connection */
 	struct service *svc;
 	const struct config *cfg;

@@ -127,6 +127,14 @@ open_store(const struct config *cfg, struct err *err)
 	return store_open(cfg->db, err);
 }
 
+static int
+bad_usage(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "clubmatch: %s: see 'clubmatch %s--help'\n", msg,
+	    cmd ? cmd : "");
+	return 2;
+}
+
 /* ==== zip =============================================================== */
 static void
 json_str(const char *s)
@@ -150,10 +158,8 @@ cmd_zip(const struct config *cfg)
 	struct geo_db *geo;
 	struct err err;
 
-	if (cfg->nargs != 1) {
-		fputs(USAGE_ZIP, stderr);
-		return 2;
-	}
+	if (cfg->nargs != 1)
+		return bad_usage("zip ", "give exactly one ZIP code");
 	if (!geo_zip_is_wellformed(cfg->args[0])) {
 		fprintf(stderr, "clubmatch: '%s' is not a ZIP code: give 5 "
 		    "digits, e.g. 60601\n", cfg->args[0]);
@@ -336,14 +342,6 @@ usage_for(const char *cmd)
 }
 
 static int
-bad_usage(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "clubmatch: %s: see 'clubmatch %s--help'\n", msg,
-	    cmd ? cmd : "");
-	return 2;
-}
-
-static int
 run(const struct config *cfg)
 {
 	struct service *svc;
@@ -392,7 +390,7 @@ main(int argc, char **argv)
 	int rc;
 
 	if (cmd == NULL)
-		return fputs(USAGE, stderr), 2;
+		return bad_usage(NULL, "no command given");
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "help") == 0)
 		return fputs(USAGE, stdout), 0;

@@ -91,7 +91,7 @@ static void
 derive_token(const struct service *svc, const char *kind, int64_t id,
     char *out, size_t size)
 {
-	char msg[64], mac[32];
+	char msg[64], mac[40];
 
 	snprintf(msg, sizeof(msg), "%s:%lld", kind, (long long)id);
 	rand_hmac_base32(svc->key, msg, mac, 32);
