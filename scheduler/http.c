@@ -99,8 +99,9 @@ http_reply_error(struct response *rs, unsigned status, const char *code,
 		    "invalid request");
 	if (field && field[0])
 		json_object_set_new(e, "field", json_string(field));
-	s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT |
-	    JSON_ENSURE_ASCII);
+	e = json_pack("{s:o}", "error", e);
+	s = json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(e);
 	http_reply_take(rs, status, "application/json", s, strlen(s));
 }
 

@@ -540,7 +540,8 @@ meeting_plan_new(struct service *svc, struct store *st, int64_t club_id,
 		meeting_plan_free(p);
 		return NULL;
 	}
-	qsort(p->m, p->n, sizeof(*p->m), cmp_meeting_club);
+	if (p->n > 1)
+		qsort(p->m, p->n, sizeof(*p->m), cmp_meeting_club);
 	return p;
 }
 

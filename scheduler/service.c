@@ -300,6 +300,10 @@ fill_activity(const struct config *cfg, struct store *st, struct club *clubs,
 
 	for (i = 0; i < n; i++)
 		clubs[i].activity = 0;
+	if (n == 0) {
+		free(a);
+		return 0;
+	}
 	a->cfg = cfg;
 	a->clubs = clubs;
 	a->n = n;
