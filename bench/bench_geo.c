@@ -23,8 +23,8 @@
 
 #define NCLUBS		20000
 #define NQUERIES	100000
-#define NSCAN		2000	/* queries for the geo_distance_miles scan */
-#define NVSCAN		20000	/* queries for the unit-vector scan */
+#define NSCAN		2000	/* queries scanned with distances */
+#define NVSCAN		20000	/* queries scanned with vectors */
 #define K		5
 #define LOADS		21
 
@@ -236,7 +236,8 @@ main(void)
 	    "(%.2f us a query, %.2f hits on average)\n", K, NCLUBS,
 	    rate(NQUERIES / t_index25, r1, sizeof(r1)),
 	    t_index25 / NQUERIES * 1e6, (double)n25 / NQUERIES);
-	if (sink == 0 && vsink == 0)	/* keep the loops from being elided */
+	/* Use the results, so the compiler keeps the loops. */
+	if (sink == 0 && vsink == 0)
 		printf("\n");
 
 	free(vec);

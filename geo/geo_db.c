@@ -28,14 +28,15 @@ extern const char geo_zipdata_end[];
 struct geo_db {
 	char *text;		/* our copy of the table, cut into strings */
 	struct geo_zip *rows;	/* in ZIP order */
-	size_t nrows;
+	size_t nrows;		/* rows in rows[] */
 	int32_t *by_zip;	/* ZIP_SPACE entries: row index or -1 */
-	const char **zones;	/* distinct zone names, in order of appearance */
-	size_t nzones;
+	const char **zones;	/* distinct zone names, first seen first */
+	size_t nzones;		/* names in zones[] */
 	size_t zones_cap;	/* allocated length of zones[] */
-	uint32_t *row_zone;	/* while opening: zones[] index of each row + 1,
-				   0 for none */
-	const char *state_zone[STATE_SPACE];	/* most common zone, or NULL */
+	uint32_t *row_zone;	/* while opening: each row's zones[] index
+				   + 1, or 0 for none */
+	/* Per state_slot(): its most common zone, or NULL. */
+	const char *state_zone[STATE_SPACE];
 };
 
 /* Upper-case USPS codes present in data/zips.tsv (test_geo checks it). */

@@ -16,9 +16,10 @@
  * in floating point: two sites a rounding error apart in c2 may get the
  * same miles, and then the lower id must win even if its c2 is the larger.
  * So the search keeps the k best by (c2, id) in a heap and, beside it, the
- * candidates within a relative NEAR_EPS of the heap's worst (usually none;
- * sites sharing the worst one's coordinates, or nearly); the final
- * (miles, id) sort over both gives exactly what a full scan sorted by
+ * "near misses" within a relative NEAR_EPS of the heap's worst (mostly
+ * sites at the very coordinates of the worst one: ZIP centroids are often
+ * shared; about two a query in bench/bench_geo.c); the final (miles, id)
+ * sort over both gives exactly what a full scan sorted by
  * (geo_distance_miles, id) gives.  Outside that margin c2 alone decides,
  * because miles then differ by far more than one rounding.
  */
@@ -30,7 +31,7 @@
 #include "xalloc.h"
 
 #define LEAF_SIZE	8
-#define NEAR_EPS	1e-12	/* relative c2 margin, >> double rounding */
+#define NEAR_EPS	1e-12	/* relative c2 margin >> rounding */
 #define STACK_CANDS	32	/* candidates kept without malloc */
 
 struct kd_point {
@@ -39,7 +40,7 @@ struct kd_point {
 };
 
 struct kd_node {
-	double split;		/* v[dim] of the median: left <= split <= right */
+	double split;		/* median v[dim]: left <= split <= right */
 	uint32_t lo, hi;	/* the node's points: pts[lo..hi) */
 	uint32_t right;		/* right child; the left one is this + 1;
 				   0 for a leaf (the root is no one's child) */
@@ -47,11 +48,11 @@ struct kd_node {
 };
 
 struct geo_index {
-	struct kd_point *pts;	/* reordered so each node's points are a run */
-	size_t npts;
+	struct kd_point *pts;	/* in tree order: each node's are a run */
+	size_t npts;		/* sites indexed (those with finite pt) */
 	struct kd_node *nodes;	/* preorder, root first */
-	size_t nnodes;
-	size_t nodes_cap;
+	size_t nnodes;		/* nodes in use */
+	size_t nodes_cap;	/* nodes allocated */
 };
 
 /* ------------------------------------------------------------- distances */
@@ -131,7 +132,8 @@ static void
 select_nth(struct kd_point *p, size_t lo, size_t hi, size_t nth, int dim)
 {
 	while (hi - lo > 1) {
-		double pivot = median3(p[lo].v[dim], p[lo + (hi - lo) / 2].v[dim],
+		size_t mid = lo + (hi - lo) / 2;
+		double pivot = median3(p[lo].v[dim], p[mid].v[dim],
 		    p[hi - 1].v[dim]);
 		size_t lt = lo, i = lo, gt = hi;
 
@@ -250,24 +252,24 @@ geo_index_count(const struct geo_index *ix)
 struct cand {
 	double c2;		/* squared chord to the query */
 	double miles;		/* filled in at the end */
-	int64_t id;
+	int64_t id;		/* geo_site.id */
 };
 
 /* A growable array that starts on the caller's stack. */
 struct cands {
-	struct cand *a;
-	size_t n;
-	size_t cap;
+	struct cand *a;		/* the entries */
+	size_t n;		/* entries in use */
+	size_t cap;		/* entries allocated */
 	struct cand *stack;	/* the initial a, not to be freed */
 };
 
 struct search {
 	double q[3];		/* the query's unit vector */
-	size_t k;
+	size_t k;		/* results wanted */
 	double bound;		/* c2 limit from max_miles (with margin) */
-	double limit;		/* c2 beyond which nothing can make the list */
-	bool (*keep)(int64_t id, void *arg);
-	void *arg;
+	double limit;		/* c2 past which nothing makes the list */
+	bool (*keep)(int64_t id, void *arg);	/* the caller's filter */
+	void *arg;		/* its argument */
 	struct cands heap;	/* max-heap by (c2, id) of the best, <= k */
 	struct cands near;	/* within NEAR_EPS of the heap's worst */
 };

@@ -139,8 +139,10 @@ def main():
         versions = [json.loads(read_member(s, "package.json"))["version"]
                     for s in (src_us, src_tz)]
 
+    zone_map = json.loads(tz_json)
     zone_of = {z: TZ_CANONICAL.get(TZ_MAP[i], TZ_MAP[i])
-               for z, i in json.loads(tz_json).items()}
+               for z, i in zone_map.items()}
+    renamed = sum(1 for i in zone_map.values() if TZ_MAP[i] in TZ_CANONICAL)
     zone_of.update(ZIP_ZONE)
 
     # GeoNames columns: country, zip, place, state name, state code,
@@ -210,12 +212,16 @@ def main():
             f.write("\t".join((r["zip"], r["lat"], r["lon"], r["city"],
                                r["state"], r["county"], r["tz"])) + "\n")
     os.replace(tmp_out, out)
+    from_map = len(rows) - filled_near - filled_state - unknown
     print(f"build_zipdata: wrote {len(rows)} rows to {out} "
           f"({os.path.getsize(out)} bytes); {dupes} duplicate ZIP rows "
-          f"dropped; zones: {len(rows) - filled_near - filled_state - unknown}"
-          f" from the map, {filled_near} from the nearest ZIP of the state, "
+          f"dropped; zones: {from_map} from the map ({renamed} map entries "
+          f"renamed from tzdata links, {len(ZIP_ZONE)} ZIPs corrected), "
+          f"{filled_near} from the nearest ZIP of the state, "
           f"{filled_state} from the state table, {unknown} unknown (no "
-          f"state); {len(zones)} distinct zones", file=sys.stderr)
+          f"state); {len(zones)} distinct zones; "
+          f"{len(set(zone_map) - set(rows))} map ZIPs not in GeoNames",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

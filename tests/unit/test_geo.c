@@ -48,6 +48,12 @@ rng_unit(void)
 	return (double)(rng_next() >> 11) / 9007199254740992.0;
 }
 
+static const struct geo_zip *
+random_zip(void)
+{
+	return geo_db_at(db, rng_below(geo_db_count(db)));
+}
+
 /* An independent formula (haversine) to check the chord-based one. */
 static double
 haversine_miles(double lat1, double lon1, double lat2, double lon2)
@@ -64,7 +70,8 @@ haversine_miles(double lat1, double lon1, double lat2, double lon2)
 static void
 test_distance_known_pairs(void)
 {
-	struct geo_point nyc = { 40.7128, -74.0060 }, la = { 34.0522, -118.2437 };
+	struct geo_point nyc = { 40.7128, -74.0060 };
+	struct geo_point la = { 34.0522, -118.2437 };
 	struct geo_point london = { 51.5007, -0.1246 };
 	struct geo_point liberty = { 40.6892, -74.0445 };
 	double d;
@@ -217,7 +224,8 @@ test_lookup_unknown_and_malformed(void)
 	CHECK(!geo_zip_is_wellformed("123456"));
 	CHECK(!geo_zip_is_wellformed("1234a"));
 	CHECK(!geo_zip_is_wellformed("12 45"));
-	CHECK(!geo_zip_is_wellformed("\xd9\xa1\xd9\xa2\xd9"));	/* not ASCII */
+	/* Arabic-Indic digits are digits, but not ASCII ones. */
+	CHECK(!geo_zip_is_wellformed("\xd9\xa1\xd9\xa2\xd9"));
 }
 
 /* ---------------------------------------------------------------- states */
@@ -254,7 +262,7 @@ test_state_list_matches_table(void)
 	CHECK(!geo_state_is_valid("N"));
 	CHECK(!geo_state_is_valid(""));
 	CHECK(!geo_state_is_valid(NULL));
-	CHECK(!geo_state_is_valid("PR"));	/* not in the GeoNames US file */
+	CHECK(!geo_state_is_valid("PR"));	/* not in GeoNames' US file */
 }
 
 static void
@@ -323,7 +331,7 @@ test_zones_known_to_tzdata(void)
 	const char *last = "";
 
 	if (stat("/usr/share/zoneinfo", &st) != 0) {
-		fprintf(stderr, "# no /usr/share/zoneinfo: zone names unchecked\n");
+		fprintf(stderr, "# no /usr/share/zoneinfo: zones unchecked\n");
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -371,8 +379,10 @@ test_open_mem(void)
 {
 	static const char good[] =
 	    "# a comment line\n"
-	    "00501\t40.8154\t-73.0451\tHoltsville\tNY\tSuffolk\tAmerica/New_York\n"
-	    "10001\t40.7484\t-73.9967\tNew York\tNY\tNew York\tAmerica/Chicago\r\n"
+	    "00501\t40.8154\t-73.0451\tHoltsville\tNY\tSuffolk\t"
+	    "America/New_York\n"
+	    "10001\t40.7484\t-73.9967\tNew York\tNY\tNew York\t"
+	    "America/Chicago\r\n"
 	    "\n"
 	    "20001\t38.9122\t-77.0177\tWashington\tDC\tDistrict of Columbia\t\n"
 	    "30001\t-1.5\t2\tNowhere\t\t\t";
@@ -426,7 +436,8 @@ test_open_mem(void)
 
 	/* A NUL inside a line must not silently cut it short. */
 	{
-		static const char nul[] = "10001\t40.8\t-73.0\tH\0X\tNY\tS\tA/B\n";
+		static const char nul[] =
+		    "10001\t40.8\t-73.0\tH\0X\tNY\tS\tA/B\n";
 
 		err_clear(&e);
 		d = geo_db_open_mem(nul, sizeof(nul) - 1, &e);
@@ -462,7 +473,8 @@ test_k_larger_than_n(void)
 
 	for (i = 0; i < 7; i++) {
 		sites[i].id = (int64_t)(100 - i);
-		sites[i].pt = (struct geo_point){ 39.0 + 0.1 * (double)i, -95.0 };
+		sites[i].pt.lat = 39.0 + 0.1 * (double)i;
+		sites[i].pt.lon = -95.0;
 	}
 	ix = geo_index_new(sites, 7);
 	n = geo_index_nearest(ix, from, 20, INFINITY, NULL, NULL, out);
@@ -605,7 +617,7 @@ random_sites(size_t n)
 		if (i > 0 && rng_below(5) == 0)
 			s[i].pt = s[rng_below(i)].pt;
 		else
-			s[i].pt = geo_db_at(db, rng_below(geo_db_count(db)))->pt;
+			s[i].pt = random_zip()->pt;
 	}
 	for (i = n - 1; i > 0; i--) {
 		size_t j = rng_below(i + 1);
@@ -704,7 +716,7 @@ test_nearest_matches_bruteforce(void)
 		if (rng_below(2) == 0)
 			from = sites[rng_below(n)].pt;
 		else
-			from = geo_db_at(db, rng_below(geo_db_count(db)))->pt;
+			from = random_zip()->pt;
 		f.mod = 2 + (int)rng_below(3);
 		if (!compare_one(ix, sites, n, from, k, max_miles,
 		    filtered ? &f : NULL, all, &st))
@@ -739,7 +751,7 @@ test_nearest_heavy_duplicates(void)
 	struct compare_stats st = { 0 };
 
 	for (i = 0; i < 12; i++)
-		spots[i] = geo_db_at(db, rng_below(geo_db_count(db)))->pt;
+		spots[i] = random_zip()->pt;
 	for (i = 0; i < n; i++) {
 		sites[i].id = (int64_t)(3 * ((i * 7919) % n) + 1);
 		sites[i].pt = spots[rng_below(12)];
@@ -747,7 +759,7 @@ test_nearest_heavy_duplicates(void)
 	ix = geo_index_new(sites, n);
 	for (q = 0; q < 300; q++) {
 		struct geo_point from = q % 2 ? spots[rng_below(12)] :
-		    geo_db_at(db, rng_below(geo_db_count(db)))->pt;
+		    random_zip()->pt;
 		size_t k = q % 10 == 0 ? n + 5 : 1 + rng_below(150);
 
 		if (!compare_one(ix, sites, n, from, k, random_max_miles(),
