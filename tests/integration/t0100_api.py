@@ -712,17 +712,32 @@ def run(s):
           "a never-matched member's reason says to run match", gus)
     expect_error(s, 415, "POST", "/api/v1/match", "match with a text body",
                  raw=b"go", headers={"Content-Type": "text/plain"})
+    # "assign all unassigned" (§6): the never-matched Gus, Hal and Ida, and
+    # Eve, who had no candidate before and still has none.
     st, n = s.call("POST", "/api/v1/match")
     eq((st, n), (200, {"assigned": 2, "local": 1, "remote": 1,
-                       "unassigned": 1}),
-       "POST /api/v1/match assigns the never-matched members only")
+                       "unassigned": 2}),
+       "POST /api/v1/match assigns the unassigned members (Eve and Ida "
+       "still have no club in AK)")
     st, page = s.call("GET", "/api/v1/members?mode=unassigned")
     eq(sorted(m["name"] for m in page.get("items", [])),
        ["Eve Alaska", "Ida"], "after match only the unplaceable remain")
     st, n = s.call("POST", "/api/v1/match", body={})
-    eq((st, n.get("assigned"), n.get("unassigned")), (200, 0, 0),
-       "a second match has nothing left to do (unassigned ones were "
-       "matched already)")
+    eq((st, n.get("assigned"), n.get("local"), n.get("remote")),
+       (200, 0, 0, 0), "a second match assigns nobody new")
+    # A club opens in Alaska: the next match reaches Eve and Ida.
+    st, ak = s.call("POST", "/api/v1/clubs", body=club_body(
+        "Anchorage Aurora", "99501"))
+    eq(st, 201, "a club in Anchorage")
+    st, n = s.call("POST", "/api/v1/match")
+    eq((st, n), (200, {"assigned": 2, "local": 0, "remote": 2,
+                       "unassigned": 0}),
+       "after a club opens in AK, match assigns the members left "
+       "unassigned there")
+    st, page = s.call("GET", "/api/v1/members?club_id=%d" % ak.get("id", 0))
+    eq(sorted(m["name"] for m in page.get("items", [])),
+       ["Eve Alaska", "Ida"], "Eve and Ida are now remote members of the "
+       "Anchorage club")
 
     # ---- routes: 404, 405 ----------------------------------------------------
     expect_error(s, 404, "GET", "/api/v1/nothing", "unknown route")
