@@ -163,8 +163,8 @@
 				timeZoneName: 'short' };
 		else if (kind === 'time')
 			o = { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' };
-		else
-			o = { year: 'numeric', month: 'short', day: 'numeric',
+		else	/* 'short': a recent moment, so no year */
+			o = { month: 'short', day: 'numeric',
 				hour: 'numeric', minute: '2-digit' };
 		o.timeZone = tz;
 		try {
@@ -182,6 +182,13 @@
 		if (!iso || isNaN(d.getTime()))
 			return '';
 		return fmt(tz, kind || 'long').format(d);
+	}
+
+	/* A <time> with the short form shown and the long one on hover. */
+	function stamp(iso, tz) {
+		if (!iso)
+			return '—';
+		return h('time', { datetime: iso, title: when(iso, tz) }, when(iso, tz, 'short'));
 	}
 
 	function duration(min) {
@@ -538,11 +545,12 @@
 			fact('Place', m.location);
 		if (m.video_url)
 			fact('Video', videoLink(m));
-		if (live && next.length > 1)
-			fact('Then', h('ul', { class: 'next-list' }, next.slice(1).map(function (t) {
-				return h('li', null, when(t, tz));
-			}).reduce(function (frag, li2) { frag.appendChild(li2); return frag; },
-			    document.createDocumentFragment())));
+		if (live && next.length > 1) {
+			var ul = h('ul', { class: 'next-list' });
+			next.slice(1).forEach(function (t) { ul.appendChild(h('li', null, when(t, tz))); });
+			fact('Then', h('details', { class: 'more-dates' },
+			    h('summary', null, countWords(next.length - 1, 'more date')), ul));
+		}
 
 		actions = h('div', { class: 'actions' });
 		if (!cancelled) {
@@ -657,8 +665,8 @@
 				Number(a.distance_miles).toFixed(1) + ' mi'),
 			    h('td', { 'data-label': 'RSVP' },
 				h('span', { class: 'rsvp rsvp-' + a.rsvp }, RSVP[a.rsvp] || a.rsvp)),
-			    h('td', { 'data-label': 'Invited' }, a.invited_at ? when(a.invited_at, tz, 'short') : '—'),
-			    h('td', { 'data-label': 'Answered' }, a.responded_at ? when(a.responded_at, tz, 'short') : '—')));
+			    h('td', { 'data-label': 'Invited', class: 'stamp' }, stamp(a.invited_at, tz)),
+			    h('td', { 'data-label': 'Answered', class: 'stamp' }, stamp(a.responded_at, tz))));
 		});
 		table = h('table', { class: 'att' },
 		    h('caption', { class: 'sr-only', text: 'Remote attendees of ' + m.title }),

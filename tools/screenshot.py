@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""screenshot.py - docs/dashboard.png: the secretary dashboard with sample
+data, as headless Chromium shows it at 1280x900.
+
+    tools/screenshot.py [OUTPUT.png]      (default docs/dashboard.png)
+
+Starts the real binary (CLUBMATCH_BIN or build/clubmatch) on a free port
+with a temporary database, makes sample clubs, members and meetings through
+the API, answers some invitations through the RSVP links in the Maildir,
+signs in with a secretary token and takes the picture.  Needs what `make
+test` installs (tools/setup.sh test): chromium, chromium-driver,
+python3-selenium.
+"""
+import datetime
+import email
+import email.policy
+import os
+import re
+import shutil
+import sys
+import tempfile
+from zoneinfo import ZoneInfo
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import lib  # noqa: E402
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    HERE, "..", "docs", "dashboard.png")
+TZ = "America/Chicago"
+
+
+def must(st, body, want, what):
+    if st != want:
+        sys.exit("screenshot: %s: HTTP %s %s" % (what, st, body))
+    return body
+
+
+def rsvp_link(maildir, to_addr, title):
+    for raw in lib.maildir_messages(maildir):
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        if to_addr in str(m.get("To", "")) and title in str(m.get("Subject", "")):
+            part = m.get_body(("plain",))
+            found = re.search(r"https?://[^/\s]+(/rsvp/[^\s?]+)\?answer=",
+                              part.get_content() if part else "")
+            if found:
+                return found.group(1)
+    return None
+
+
+def main():
+    today = datetime.datetime.now(ZoneInfo(TZ)).date()
+    first = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    second_tue = first + datetime.timedelta(days=(1 - first.weekday()) % 7 + 7)
+    thursday = today + datetime.timedelta(days=(3 - today.weekday()) % 7 + 7)
+    workdir = tempfile.mkdtemp(prefix="clubmatch-shot-")
+    s = lib.Server(workdir=workdir,
+                   args=["--base-url", "http://clubmatch.lan:8080"])
+    # RSVP links then name clubmatch.lan; we call their paths directly.
+    s.start()
+    try:
+        club = must(*s.call("POST", "/api/v1/clubs", {
+            "name": "Springfield Readers", "zip": "62701",
+            "secretary_email": "secretary@springfield-readers.example",
+            "secretary_name": "Dana Lee"}), 201, "club")
+        must(*s.call("POST", "/api/v1/clubs", {
+            "name": "Peoria Chess Circle", "zip": "61602",
+            "secretary_email": "chess@example.org", "accepts_remote": False}),
+             201, "second club")
+        cid = club["id"]
+        tok = must(*s.call("POST", "/api/v1/clubs/%d/tokens" % cid), 201,
+                   "token")["token"]
+        meetings = [
+            ("Monthly book discussion", second_tue.isoformat() + "T19:00", 90,
+             "FREQ=MONTHLY;BYDAY=2TU", "Lincoln Library, Room 2"),
+            ("Thursday reading hour", thursday.isoformat() + "T18:30", 60,
+             "FREQ=WEEKLY;BYDAY=" + thursday.strftime("%a")[:2].upper(), ""),
+        ]
+        for title, start, dur, rule, place in meetings:
+            must(*s.call("POST", "/api/v1/clubs/%d/meetings" % cid, {
+                "title": title, "start": start, "duration_minutes": dur,
+                "rrule": rule, "location": place}), 201, "meeting")
+        people = [
+            ("Ana Ortiz", "ana@example.org", "59001", ("yes", "yes")),
+            ("Ben Whitaker", "ben@example.org", "97201", ("maybe", None)),
+            ("Chloe Martin", "chloe@example.org", "04101", (None, "no")),
+            ("Dev Patel", "dev@example.org", "80202", ("yes", "maybe")),
+            ("Elena Novak", "elena@example.org", "33101", ("no", None)),
+        ]
+        for name, addr, z, _ in people:
+            must(*s.call("POST", "/api/v1/members",
+                         {"name": name, "email": addr, "zip": z}), 201, name)
+        for name, addr, _, answers in people:
+            for (title, *_), answer in zip(meetings, answers):
+                if not answer:
+                    continue
+                link = lib.wait_for(
+                    lambda: rsvp_link(s.maildir, addr, title), 60)
+                if not link:
+                    sys.exit("screenshot: no invitation for %s in %s" %
+                             (addr, s.maildir))
+                must(*s.call("GET", link + "?answer=" + answer, token=None),
+                     200, "rsvp")
+
+        o = webdriver.ChromeOptions()
+        o.binary_location = "/usr/bin/chromium"
+        for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                  "--disable-dev-shm-usage", "--no-first-run",
+                  "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars", "--lang=en-US",
+                  "--user-data-dir=" + os.path.join(workdir, "chrome")):
+            o.add_argument(a)
+        d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
+                             options=o)
+        try:
+            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": 1280, "height": 900, "deviceScaleFactor": 1,
+                "mobile": False})
+            d.get(s.base() + "/secretary#token=" + tok)
+            WebDriverWait(d, 60).until(lambda d: len(d.find_elements(
+                By.CSS_SELECTOR, "#meeting-list .att tbody tr")) >= 2 * len(people))
+            # The greeting fades by itself later; the picture needs no wait.
+            d.execute_script("document.activeElement.blur()")
+            os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
+            d.save_screenshot(OUT)
+        finally:
+            d.quit()
+    finally:
+        s.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("screenshot: wrote %s" % OUT)
+
+
+main()
