@@ -155,6 +155,7 @@ def main():
         rc = s.stop()
         check(rc == 0, "server exits cleanly after SIGTERM (status %s)" % rc,
               s.logtext())
+    capacity_race()
     rate_limit()
     done()
 
@@ -874,6 +875,45 @@ def run(s):
     check("clubmatch: internal error" not in s.logtext(),
           "no request ended in a 500 (nothing logged as internal error)",
           s.logtext())
+
+
+def capacity_race():
+    """12 members posted at the same moment compete for 3 remote places:
+    exactly 3 get one; deleting a club re-matches within capacity."""
+    import threading
+    from collections import Counter
+    with Server() as s:
+        st, a = s.call("POST", "/api/v1/clubs", body=club_body(
+            "Cap One", "62701", remote_capacity=1))
+        st, b = s.call("POST", "/api/v1/clubs", body=club_body(
+            "Cap Two", "60601", remote_capacity=2))
+        res = []
+
+        def post(i):
+            st, m = s.call("POST", "/api/v1/members", body=member_body(
+                "Racer %d" % i, "racer%d@example.org" % i, zip="62901"))
+            res.append((st, m["assignment"]["club_id"] if st == 201 else st))
+
+        threads = [threading.Thread(target=post, args=(i,))
+                   for i in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        eq(Counter(res), Counter({(201, a["id"]): 1, (201, b["id"]): 2,
+                                  (201, None): 9}),
+           "12 concurrent members: capacities 1 and 2 are filled exactly, "
+           "the other 9 are unassigned")
+        st, c = s.call("GET", "/api/v1/clubs")
+        eq([x["remote_members"] for x in c.get("items", [])], [1, 2],
+           "remote_members counts match the capacities")
+        st, _ = s.call("DELETE", "/api/v1/clubs/%d" % b["id"])
+        st, c = s.call("GET", "/api/v1/clubs/%d" % a["id"])
+        eq((st, c.get("remote_members")), (200, 1),
+           "re-matching a deleted club's members does not overfill a full "
+           "club")
+        st, p = s.call("GET", "/api/v1/members?mode=unassigned")
+        eq(len(p.get("items", [])), 11, "its 2 members are unassigned now")
 
 
 def rate_limit():
