@@ -97,6 +97,24 @@ def create_and_next(s, club):
             eq(locs, {"19:00"}, "weekly %s: every occurrence 19:00 in "
                "Chicago" % name)
 
+    # A series whose wall-clock time falls into the gap or the overlap on
+    # one day: RFC 5545 §3.3.5 reads a gap time with the offset before
+    # the gap and an ambiguous time as the first one, as zoneinfo's
+    # fold=0 does.
+    for start, day, want, name in (
+            ("2027-03-07T02:30", 1, "2027-03-14T08:30:00Z", "gap"),
+            ("2027-10-31T01:30", 1, "2027-11-07T06:30:00Z", "overlap")):
+        st, w = s.call("POST", "/api/v1/clubs/%d/meetings" % club["id"],
+                       meeting_body(title="Sunday " + name, start=start,
+                                    rrule="FREQ=WEEKLY"))
+        if check(st == 201, "weekly Sunday from %s -> 201" % start, w):
+            eq(w["next_occurrences"][day], want, "the occurrence in the "
+               "DST %s is read as RFC 5545 says" % name)
+            eq(w["next_occurrences"],
+               next5(start, "America/Chicago", "FREQ=WEEKLY", now),
+               "weekly Sunday across the %s equals dateutil + zoneinfo"
+               % name)
+
     # Another zone, a rule with COUNT, a single meeting.
     st, c3 = s.call("POST", "/api/v1/clubs/%d/meetings" % club["id"],
                     meeting_body(title="Three times",
