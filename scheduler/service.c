@@ -568,8 +568,15 @@ room_in_table(int64_t club_id, void *arg)
 	return i >= 0 && t->left[i] > 0;
 }
 
+/* A member waiting for a batch match: only what matching needs, so that
+ * 100,000 of them fit in a few megabytes. */
+struct pending {
+	int64_t id;
+	struct match_where where;
+};
+
 struct member_vec {
-	struct member *v;
+	struct pending *v;
 	size_t n, cap;
 };
 
@@ -582,7 +589,9 @@ collect_member(const struct member *m, void *arg)
 		mv->cap = mv->cap ? 2 * mv->cap : 256;
 		mv->v = xreallocarray(mv->v, mv->cap, sizeof(*mv->v));
 	}
-	mv->v[mv->n++] = *m;
+	mv->v[mv->n].id = m->id;
+	member_where(m, &mv->v[mv->n].where);
+	mv->n++;
 	return 0;
 }
 
@@ -628,22 +637,18 @@ match_members(struct service *svc, struct store *st,
 		free(cv.v);
 	}
 	for (i = 0; i < mv->n; i++) {
-		struct member *m = &mv->v[i];
-		struct match_where w;
+		const struct pending *m = &mv->v[i];
+		struct assignment a;
 
-		member_where(m, &w);
-		match_one(r->snap, &w, room_in_table, &room, &m->assignment);
-		if (m->assignment.mode == MODE_REMOTE)
-			room.left[match_snapshot_index(r->snap,
-			    m->assignment.club_id)]--;
-		if (store_member_set_assignment(st, m->id, &m->assignment,
-		    err) < 0)
+		match_one(r->snap, &m->where, room_in_table, &room, &a);
+		if (a.mode == MODE_REMOTE)
+			room.left[match_snapshot_index(r->snap, a.club_id)]--;
+		if (store_member_set_assignment(st, m->id, &a, err) < 0)
 			goto out_free;
-		if (m->assignment.mode == MODE_REMOTE &&
-		    meeting_plan_invite(plan, st, m->id, m->assignment.club_id,
-		    err) < 0)
+		if (a.mode == MODE_REMOTE && meeting_plan_invite(plan, st,
+		    m->id, a.club_id, err) < 0)
 			goto out_free;
-		switch (m->assignment.mode) {
+		switch (a.mode) {
 		case MODE_LOCAL:
 			counts->local++;
 			counts->assigned++;
@@ -862,7 +867,6 @@ service_club_delete(struct service *svc, struct store *st, int64_t id,
 	struct match_counts counts;
 	struct snap_ref *r = NULL;
 	struct club c;
-	size_t i;
 
 	memset(&counts, 0, sizeof(counts));
 	if (store_begin(st, err) < 0)
@@ -879,8 +883,6 @@ service_club_delete(struct service *svc, struct store *st, int64_t id,
 	    store_member_each(st, &f, collect_member, &mv, err) < 0 ||
 	    store_member_unassign_club(st, id, err) < 0)
 		goto out_rollback;
-	for (i = 0; i < mv.n; i++)
-		memset(&mv.v[i].assignment, 0, sizeof(mv.v[i].assignment));
 	r = snapshot_get(svc, st, err);
 	if (r == NULL ||
 	    match_members(svc, st, r, &mv, &counts, NULL, NULL, err) < 0 ||

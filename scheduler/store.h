@@ -24,7 +24,7 @@
 #include "err.h"
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -78,7 +78,7 @@ struct member_filter {
 	int limit;		/* <= 0: no limit */
 	int64_t club_id;	/* 0: any */
 	enum match_mode mode;	/* MODE_NONE: any */
-	bool unmatched_only;	/* only members never matched */
+	bool unmatched_only;	/* only members not assigned a club */
 };
 int store_member_each(struct store *s, const struct member_filter *f,
     int (*fn)(const struct member *m, void *arg), void *arg,
