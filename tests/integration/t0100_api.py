@@ -691,9 +691,13 @@ def run(s):
         "taking remote members", b2)
 
     # ---- POST /api/v1/match ------------------------------------------------
+    # Everyone here has a club except the members no club can take yet:
+    # a match run tries those again and leaves them unassigned.
+    st, listed = s.call("GET", "/api/v1/members?mode=unassigned&limit=1000")
+    still = len(listed["items"]) if st == 200 else -1
     st, n = s.call("POST", "/api/v1/match")
     eq((st, n), (200, {"assigned": 0, "local": 0, "remote": 0,
-                       "unassigned": 0}),
+                       "unassigned": still}),
        "POST /api/v1/match with nobody to match")
     csv_path = os.path.join(s.dir, "later.csv")
     with open(csv_path, "w") as f:
