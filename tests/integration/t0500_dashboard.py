@@ -54,6 +54,9 @@ if missing:
     done()
 
 
+PROFILE = tempfile.mkdtemp(prefix="t0500-chrome-")
+
+
 def new_driver(download_dir):
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
@@ -62,7 +65,7 @@ def new_driver(download_dir):
               "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--disable-extensions", "--lang=en-US",
               "--window-size=1280,900",
-              "--user-data-dir=" + tempfile.mkdtemp(prefix="t0500-chrome-")):
+              "--user-data-dir=" + PROFILE):
         o.add_argument(a)
     o.add_experimental_option("prefs", {
         "download.default_directory": download_dir,
@@ -254,6 +257,7 @@ def main():
         finally:
             d.quit()
             shutil.rmtree(downloads, ignore_errors=True)
+            shutil.rmtree(PROFILE, ignore_errors=True)
 
 
 def browse(s, d, cid, mid, mtg, token, today, downloads):
