@@ -536,10 +536,12 @@ ics_invite_build(const struct ics_event *ev, enum ics_method method,
 	return serialise(cal, &s.zone, 1, len);
 }
 
-char *
-ics_feed_build(const char *calname, const struct ics_event *events,
-    size_t n, int alarm_minutes, time_t dtstamp, size_t *len,
-    struct err *err)
+/* A PUBLISH calendar of events; keep_cancelled writes cancelled series
+ * with STATUS:CANCELLED instead of leaving them out. */
+static char *
+publish_build(const char *calname, const struct ics_event *events,
+    size_t n, int alarm_minutes, time_t dtstamp, bool keep_cancelled,
+    size_t *len, struct err *err)
 {
 	struct ics_series *ser;
 	const struct ics_zone **zones;
@@ -558,7 +560,7 @@ ics_feed_build(const char *calname, const struct ics_event *events,
 	ser = xcalloc(n + 1, sizeof(*ser));
 	zones = xcalloc(n + 1, sizeof(*zones));
 	for (i = 0; i < n; i++) {
-		if (events[i].cancelled)
+		if (events[i].cancelled && !keep_cancelled)
 			continue;
 		if (event_check(&events[i], &ser[i], err) == -1) {
 			free(zones);
@@ -601,11 +603,12 @@ ics_feed_build(const char *calname, const struct ics_event *events,
 	for (i = 0; i < n; i++) {
 		const struct ics_event *ev = &events[i];
 
-		if (ev->cancelled)
+		if (ev->cancelled && !keep_cancelled)
 			continue;
 		memset(&v, 0, sizeof(v));
 		v.ev = ev;
 		v.s = &ser[i];
+		v.cancelled = ev->cancelled;
 		v.duration = ev->duration_minutes;
 		v.sequence = ev->sequence;
 		v.alarm = alarm_minutes;
@@ -632,6 +635,22 @@ ics_feed_build(const char *calname, const struct ics_event *events,
 	q = serialise(cal, zones, nz, len);
 	free(zones);
 	return q;
+}
+
+char *
+ics_feed_build(const char *calname, const struct ics_event *events,
+    size_t n, int alarm_minutes, time_t dtstamp, size_t *len,
+    struct err *err)
+{
+	return publish_build(calname, events, n, alarm_minutes, dtstamp,
+	    false, len, err);
+}
+
+char *
+ics_download_build(const struct ics_event *ev, time_t dtstamp, size_t *len,
+    struct err *err)
+{
+	return publish_build(ev->title, ev, 1, -1, dtstamp, true, len, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -85,6 +85,15 @@ char *ics_feed_build(const char *calname, const struct ics_event *events,
     struct err *err);
 
 /*
+ * One meeting as a PUBLISH calendar, for the .ics download: as a feed of
+ * one event without an alarm, except that a cancelled series is written
+ * with STATUS:CANCELLED (so whoever imported it sees it cancelled)
+ * instead of being left out.
+ */
+char *ics_download_build(const struct ics_event *ev, time_t dtstamp,
+    size_t *len, struct err *err);
+
+/*
  * The gate ICALENDAR §2.5 recommends, for tests and for callers that want
  * to check a calendar before sending it: text must parse with libical with
  * no X-LIC-ERROR, carry METHOD equal to method, pass icalrestriction_check()

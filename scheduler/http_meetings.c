@@ -316,7 +316,7 @@ reply_calendar(struct request *rq, struct response *rs, char *text,
 		    filename);
 		http_add_header(rs, "Content-Disposition", disp);
 	}
-	if (inm && strstr(inm, etag)) {
+	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
 		free(text);
 		http_reply_take(rs, 304, NULL, xstrdup(""), 0);
 		return;
@@ -338,11 +338,7 @@ h_meeting_ics(struct request *rq, struct response *rs)
 		goto out;
 	meeting_to_ics(m, &c, rq->cfg, mi);
 	err_clear(&err);
-	/* A cancelled series is left out of feeds; its download still
-	 * shows it, cancelled. */
-	mi->ev.cancelled = false;
-	text = ics_feed_build(m->title, &mi->ev, 1, -1, m->updated_at, &len,
-	    &err);
+	text = ics_download_build(&mi->ev, m->updated_at, &len, &err);
 	if (text == NULL) {
 		http_reply_err(rs, &err);
 		goto out;

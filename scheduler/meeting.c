@@ -309,22 +309,33 @@ out_free:
 	return -1;
 }
 
-/* Loads meeting id and its club for a change; ERR_CONFLICT when the
- * series is cancelled. */
+/* Opens the write transaction of a change and loads meeting id and its
+ * club in it, so that concurrent changes of one meeting serialise and
+ * each gets its own SEQUENCE.  ERR_CONFLICT when the series is
+ * cancelled.  On failure the transaction is rolled back; on success the
+ * caller ends it (save_and_queue() commits, store_rollback() aborts). */
 static int
 load_for_change(struct store *st, int64_t id, struct meeting *m,
     struct club *c, struct err *err)
 {
+	if (store_begin(st, err) < 0)
+		return -1;
 	if (store_meeting_get(st, id, m, err) < 0 ||
 	    store_club_get(st, m->club_id, c, err) < 0)
-		return -1;
-	if (m->cancelled)
-		return err_set(err, ERR_CONFLICT, "meeting %lld is cancelled",
+		goto out_rollback;
+	if (m->cancelled) {
+		err_set(err, ERR_CONFLICT, "meeting %lld is cancelled",
 		    (long long)id);
+		goto out_rollback;
+	}
 	return 0;
+out_rollback:
+	store_rollback(st);
+	return -1;
 }
 
-/* Writes m (sequence already bumped) and queues k, in one transaction. */
+/* Writes m (sequence already bumped) and queues k, and commits the
+ * transaction load_for_change() opened. */
 static int
 save_and_queue(struct store *st, struct meeting *m, bool write_occ,
     const struct outbox_key *k, bool invite_new, const char *supersede,
@@ -332,8 +343,6 @@ save_and_queue(struct store *st, struct meeting *m, bool write_occ,
 {
 	size_t i;
 
-	if (store_begin(st, err) < 0)
-		return -1;
 	if (store_meeting_update(st, m, err) < 0)
 		goto out_rollback;
 	if (write_occ) {
@@ -389,6 +398,7 @@ meeting_update(struct service *svc, struct store *st, int64_t id,
 	if (rc == 0)
 		*out = *m;
 out_free:
+	store_rollback(st);	/* a no-op after a commit */
 	free(old);
 	free(m);
 	return rc;
@@ -414,6 +424,7 @@ meeting_cancel(struct service *svc, struct store *st, int64_t id,
 	if (rc == 0)
 		*out = *m;
 out_free:
+	store_rollback(st);	/* a no-op after a commit */
 	free(m);
 	return rc;
 }
@@ -471,6 +482,13 @@ meeting_occurrence_change(struct service *svc, struct store *st, int64_t id,
 	for (i = 0; i < m->n_occ; i++)
 		if (strcmp(m->occ[i].date, date) == 0)
 			break;
+	if (i < m->n_occ && occ.cancelled && m->occ[i].cancelled) {
+		/* Cancelling it again changes nothing and sends nothing. */
+		m->sequence--;
+		*out = *m;
+		rc = 0;
+		goto out_free;
+	}
 	if (i == m->n_occ && m->n_occ == MEETING_MAX_OCC) {
 		err_set_field(err, ERR_INVALID, "date", "a series can have at "
 		    "most %d changed occurrences: change the series instead",
@@ -489,6 +507,7 @@ meeting_occurrence_change(struct service *svc, struct store *st, int64_t id,
 	if (rc == 0)
 		*out = *m;
 out_free:
+	store_rollback(st);	/* a no-op after a commit */
 	free(mi);
 	free(m);
 	return rc;

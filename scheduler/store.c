@@ -299,7 +299,9 @@ static const char *const SQL[ST__COUNT] = {
 	[ST_ATTENDEES] = "SELECT m.name, m.email, m.city, m.state,"
 	    " m.distance_miles, m.mode, i.rsvp, i.invited_at, i.responded_at,"
 	    " m.id, i.id FROM invitations i JOIN members m ON m.id = i.member_id"
-	    " WHERE i.meeting_id = ? ORDER BY m.name COLLATE NOCASE, m.id",
+	    " JOIN meetings g ON g.id = i.meeting_id"
+	    " WHERE i.meeting_id = ? AND m.club_id = g.club_id"
+	    " ORDER BY m.name COLLATE NOCASE, m.id",
 	[ST_MEMBER_UNSUBSCRIBE] = "UPDATE members SET unsubscribed = 1"
 	    " WHERE id = ?",
 	[ST_OUTBOX_DROP_MEMBER] = "DELETE FROM outbox WHERE status = 'pending'"
