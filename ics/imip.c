@@ -708,7 +708,9 @@ html_add(struct buf *b, const char *s)
 		case '"': buf_adds(b, "&quot;"); break;
 		case '\'': buf_adds(b, "&#39;"); break;
 		case '\r': break;
-		case '\n': buf_adds(b, "<br>\n"); break;
+		/* Line breaks are kept by the CSS of the element that
+		 * holds user text (white-space: pre-line), not by <br>:
+		 * the renderer's own "\n" between tags stays whitespace. */
 		default: buf_addc(b, *s); break;
 		}
 	}
@@ -889,7 +891,7 @@ render(const struct imip_invite_text *t, struct out *o)
 	row(o, "Place", t->location, false);
 	tag(o, "</table>\n");
 	if (set(t->description)) {
-		tag(o, "<p>");
+		tag(o, "<p style=\"white-space: pre-line\">");
 		put(o, "\n");
 		put(o, t->description);
 		tag(o, "</p>");

@@ -158,8 +158,15 @@ http_add_header(struct response *rs, const char *name, const char *value)
 const char *
 http_query(struct request *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND,
-	    name);
+	const char *v = NULL;
+	size_t len = 0;
+
+	if (MHD_lookup_connection_value_n(rq->conn, MHD_GET_ARGUMENT_KIND,
+	    name, strlen(name), &v, &len) != MHD_YES)
+		return NULL;
+	/* "yes%00x" would read as "yes": a value with a NUL in it is no
+	 * value any parameter accepts. */
+	return v && strlen(v) == len ? v : "\x01";
 }
 
 const char *

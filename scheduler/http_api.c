@@ -349,8 +349,8 @@ h_me(struct request *rq, struct response *rs)
 	struct err err;
 
 	if (rq->role == ROLE_ADMIN) {
-		http_reply_json(rs, 200, json_pack("{s:s, s:n, s:n}", "role",
-		    "admin", "club_id", "club_name"));
+		http_reply_json(rs, 200, json_pack("{s:s, s:n, s:n, s:n}",
+		    "role", "admin", "club_id", "club_name", "timezone"));
 		return;
 	}
 	err_clear(&err);

@@ -17,18 +17,32 @@
 
 #define OUTBOX_BATCH 64
 #define OUTBOX_POLL_MS 250
+/* Senders working in parallel, each on its own rows (id modulo lanes)
+ * with its own SMTP connection: one connection spends most of its time
+ * waiting for the server's replies, so two nearly double the rate. */
+#define OUTBOX_LANES 2
+
+struct outbox;
+
+/* One sender thread. */
+struct lane {
+	struct outbox *ob;
+	int index;			/* 0 .. OUTBOX_LANES-1 */
+	pthread_t thread;
+	bool started;
+	struct store *st;		/* the lane's own connection */
+	struct mail_transport *mail;	/* and SMTP connection */
+	long down_delay_ms;		/* grows while the server is down */
+};
 
 struct outbox {
 	struct service *svc;
 	const struct config *cfg;
-	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stopping;			/* guarded by lock */
-	struct store *st;		/* the worker's own connection */
-	struct mail_transport *mail;
 	double scale;			/* CLUBMATCH_RETRY_SCALE, tests only */
-	long down_delay_ms;		/* grows while the server is down */
+	struct lane lanes[OUTBOX_LANES];
 };
 
 long
@@ -177,18 +191,19 @@ draft_mime(struct outbox *ob, const struct outbox_row *r, struct draft *d,
  * nothing to send any more (the reason in err->msg), or -1 on error.
  */
 static int
-draft_build(struct outbox *ob, const struct outbox_row *r, struct draft *d,
+draft_build(struct lane *ln, const struct outbox_row *r, struct draft *d,
     struct err *err)
 {
+	struct outbox *ob = ln->ob;
 	const struct meeting_occ *occ = NULL;
 	struct ics_local recid, start;
 	struct ics_attendee att;
 	bool cancel = strcmp(r->method, "CANCEL") == 0;
 	time_t when = 0, next;
 
-	if (store_member_get(ob->st, r->member_id, &d->member, err) < 0 ||
-	    store_meeting_get(ob->st, r->meeting_id, &d->meeting, err) < 0 ||
-	    store_club_get(ob->st, d->meeting.club_id, &d->club, err) < 0)
+	if (store_member_get(ln->st, r->member_id, &d->member, err) < 0 ||
+	    store_meeting_get(ln->st, r->meeting_id, &d->meeting, err) < 0 ||
+	    store_club_get(ln->st, d->meeting.club_id, &d->club, err) < 0)
 		return -1;
 	if (d->member.unsubscribed)
 		return err_set(err, ERR_OK, "member unsubscribed"), 1;
@@ -237,40 +252,41 @@ draft_build(struct outbox *ob, const struct outbox_row *r, struct draft *d,
 
 /* ==== sending =========================================================== */
 static void
-record(struct outbox *ob, struct outbox_row *r)
+record(struct lane *ln, struct outbox_row *r)
 {
 	struct err err;
 
 	err_clear(&err);
-	if (store_outbox_result(ob->st, r, &err) < 0)
+	if (store_outbox_result(ln->st, r, &err) < 0)
 		fprintf(stderr, "clubmatch: outbox: %s\n", err.msg);
 }
 
 /* Sends row r.  Returns false when the server looks unreachable, so the
  * caller pauses instead of failing every due row in turn. */
 static bool
-send_row(struct outbox *ob, struct outbox_row *r, struct draft *d)
+send_row(struct lane *ln, struct outbox_row *r, struct draft *d)
 {
+	struct outbox *ob = ln->ob;
 	struct err err;
 	time_t now = time(NULL);
 	int rc;
 
 	err_clear(&err);
 	memset(d, 0, sizeof(*d));
-	rc = draft_build(ob, r, d, &err);
+	rc = draft_build(ln, r, d, &err);
 	r->attempts++;
 	if (rc == 1) {
 		/* Nothing to say any more: kept as failed, with why. */
 		snprintf(r->status, sizeof(r->status), "failed");
 		snprintf(r->last_error, sizeof(r->last_error), "not sent: %.200s",
 		    err.msg);
-		record(ob, r);
+		record(ln, r);
 		draft_release(d);
 		return true;
 	}
 	if (rc == 0) {
 		snprintf(r->subject, sizeof(r->subject), "%s", d->subject);
-		rc = mail_send(ob->mail, ob->cfg->mail_from, d->member.email,
+		rc = mail_send(ln->mail, ob->cfg->mail_from, d->member.email,
 		    d->mime, d->mime_len, &err);
 	}
 	draft_release(d);
@@ -278,8 +294,8 @@ send_row(struct outbox *ob, struct outbox_row *r, struct draft *d)
 		snprintf(r->status, sizeof(r->status), "sent");
 		r->sent_at = now;
 		r->last_error[0] = '\0';
-		record(ob, r);
-		ob->down_delay_ms = 0;
+		record(ln, r);
+		ln->down_delay_ms = 0;
 		return true;
 	}
 	snprintf(r->last_error, sizeof(r->last_error), "%s", err.msg);
@@ -290,7 +306,7 @@ send_row(struct outbox *ob, struct outbox_row *r, struct draft *d)
 		r->next_attempt_at = now + (time_t)(outbox_backoff(r->attempts) *
 		    ob->scale + 0.5);
 	}
-	record(ob, r);
+	record(ln, r);
 	return err.code != ERR_UNAVAILABLE;
 }
 
@@ -330,7 +346,8 @@ running(struct outbox *ob)
 static void *
 worker(void *arg)
 {
-	struct outbox *ob = arg;
+	struct lane *ln = arg;
+	struct outbox *ob = ln->ob;
 	struct outbox_row *rows = xcalloc(OUTBOX_BATCH, sizeof(*rows));
 	struct draft *d = xmalloc(sizeof(*d));
 	struct err err;
@@ -338,8 +355,8 @@ worker(void *arg)
 
 	while (running(ob)) {
 		err_clear(&err);
-		n = store_outbox_due(ob->st, time(NULL), OUTBOX_BATCH, rows,
-		    &err);
+		n = store_outbox_due(ln->st, time(NULL), OUTBOX_LANES,
+		    ln->index, OUTBOX_BATCH, rows, &err);
 		if (n < 0)
 			fprintf(stderr, "clubmatch: outbox: %s\n", err.msg);
 		if (n <= 0) {
@@ -347,21 +364,42 @@ worker(void *arg)
 			continue;
 		}
 		for (i = 0; i < n && running(ob); i++) {
-			if (send_row(ob, &rows[i], d))
+			if (send_row(ln, &rows[i], d))
 				continue;
 			/* The server is down or refusing for now: pause,
 			 * longer each time (1 s doubling to 1 min). */
-			ob->down_delay_ms = ob->down_delay_ms ?
-			    ob->down_delay_ms * 2 : 1000;
-			if (ob->down_delay_ms > 60000)
-				ob->down_delay_ms = 60000;
-			nap(ob, (long)(ob->down_delay_ms * ob->scale) + 1);
+			ln->down_delay_ms = ln->down_delay_ms ?
+			    ln->down_delay_ms * 2 : 1000;
+			if (ln->down_delay_ms > 60000)
+				ln->down_delay_ms = 60000;
+			nap(ob, (long)(ln->down_delay_ms * ob->scale) + 1);
 			break;
 		}
 	}
 	free(d);
 	free(rows);
 	return NULL;
+}
+
+/* Stops and frees what the lanes hold; threads must be started or not
+ * (ln->started tells). */
+static void
+lanes_stop(struct outbox *ob)
+{
+	int i;
+
+	pthread_mutex_lock(&ob->lock);
+	ob->stopping = true;
+	pthread_cond_broadcast(&ob->wake);
+	pthread_mutex_unlock(&ob->lock);
+	for (i = 0; i < OUTBOX_LANES; i++) {
+		struct lane *ln = &ob->lanes[i];
+
+		if (ln->started)
+			pthread_join(ln->thread, NULL);
+		mail_transport_free(ln->mail);
+		store_close(ln->st);
+	}
 }
 
 struct outbox *
@@ -372,6 +410,7 @@ outbox_start(struct service *svc, struct err *err)
 	struct mail_config mc;
 	const char *scale = getenv("CLUBMATCH_RETRY_SCALE");
 	const char *timeout = getenv("CLUBMATCH_SMTP_TIMEOUT");
+	int i;
 
 	ob->svc = svc;
 	ob->cfg = cfg;
@@ -384,24 +423,35 @@ outbox_start(struct service *svc, struct err *err)
 	mc.smtp_password = cfg->smtp_password;
 	mc.maildir = cfg->maildir;
 	mc.timeout_seconds = timeout ? strtol(timeout, NULL, 10) : 30;
-	ob->st = store_open(cfg->db, err);
-	if (ob->st == NULL)
-		goto out_free;
-	ob->mail = mail_transport_new(&mc, err);
-	if (ob->mail == NULL)
-		goto out_free;
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->wake, NULL);
-	if (pthread_create(&ob->thread, NULL, worker, ob) != 0) {
-		err_set(err, ERR_INTERNAL, "cannot start the mail worker");
-		pthread_cond_destroy(&ob->wake);
-		pthread_mutex_destroy(&ob->lock);
-		goto out_free;
+	for (i = 0; i < OUTBOX_LANES; i++) {
+		struct lane *ln = &ob->lanes[i];
+
+		ln->ob = ob;
+		ln->index = i;
+		ln->st = store_open(cfg->db, err);
+		if (ln->st == NULL)
+			goto out_stop;
+		ln->mail = mail_transport_new(&mc, err);
+		if (ln->mail == NULL)
+			goto out_stop;
+	}
+	for (i = 0; i < OUTBOX_LANES; i++) {
+		struct lane *ln = &ob->lanes[i];
+
+		if (pthread_create(&ln->thread, NULL, worker, ln) != 0) {
+			err_set(err, ERR_INTERNAL, "cannot start the mail "
+			    "worker");
+			goto out_stop;
+		}
+		ln->started = true;
 	}
 	return ob;
-out_free:
-	mail_transport_free(ob->mail);
-	store_close(ob->st);
+out_stop:
+	lanes_stop(ob);
+	pthread_cond_destroy(&ob->wake);
+	pthread_mutex_destroy(&ob->lock);
 	free(ob);
 	return NULL;
 }
@@ -411,14 +461,8 @@ outbox_stop(struct outbox *ob)
 {
 	if (ob == NULL)
 		return;
-	pthread_mutex_lock(&ob->lock);
-	ob->stopping = true;
-	pthread_cond_signal(&ob->wake);
-	pthread_mutex_unlock(&ob->lock);
-	pthread_join(ob->thread, NULL);
+	lanes_stop(ob);
 	pthread_cond_destroy(&ob->wake);
 	pthread_mutex_destroy(&ob->lock);
-	mail_transport_free(ob->mail);
-	store_close(ob->st);
 	free(ob);
 }

@@ -11,7 +11,9 @@
  * marked sent, or retried with backoff (seconds, then minutes, capped),
  * or marked failed after a permanent (5xx) refusal or a day of trying.
  *
- * The worker is one thread with its own store connection and transport.
+ * The worker is two threads ("lanes"), each with its own store
+ * connection and SMTP connection, each sending the rows whose id modulo
+ * 2 is its number, so no row is ever taken by both.
  */
 #ifndef CLUBMATCH_OUTBOX_H
 #define CLUBMATCH_OUTBOX_H

@@ -203,6 +203,11 @@ service_text_is_clean(const char *s, size_t max, bool allow_newlines)
 		n = utf8_len(p);
 		if (n == 0)
 			return false;
+		/* U+0080..U+009F are control characters too (NEL among
+		 * them): mail headers refuse them, so names must not hold
+		 * them. */
+		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+			return false;
 		p += n;
 	}
 	return true;
@@ -420,7 +425,7 @@ club_apply(struct service *svc, struct club *c, const struct club_input *in,
 	if (in->name) {
 		if (!service_text_is_clean(in->name, NAME_MAX_LEN, false))
 			return err_set_field(err, ERR_INVALID, "name",
-			    "name must be 1 to %d characters of text without "
+			    "name must be 1 to %d bytes of UTF-8 text without "
 			    "control characters", NAME_MAX_LEN);
 		snprintf(c->name, sizeof(c->name), "%s", in->name);
 		make_slug(c->name, c->slug, sizeof(c->slug));
@@ -715,7 +720,7 @@ member_validate(struct service *svc, const struct member_input *in,
 	if (is_blank(in->name) ||
 	    !service_text_is_clean(in->name, NAME_MAX_LEN, false))
 		return err_set_field(err, ERR_INVALID, "name", "name must be "
-		    "1 to %d characters of text without control characters",
+		    "1 to %d bytes of UTF-8 text without control characters",
 		    NAME_MAX_LEN);
 	snprintf(m->name, sizeof(m->name), "%s", in->name);
 	if (is_blank(in->email) || !service_email_is_valid(in->email))

@@ -284,7 +284,7 @@ static const char *const SQL[ST__COUNT] = {
 	[ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS " FROM outbox o"
 	    " JOIN invitations i ON i.id = o.invitation_id"
 	    " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-	    " ORDER BY o.next_attempt_at, o.id LIMIT ?",
+	    " AND o.id % ? = ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
 	[ST_OUTBOX_RESULT] = "UPDATE outbox SET status = ?, attempts = ?,"
 	    " next_attempt_at = ?, last_error = ?, subject = ?, sent_at = ?"
 	    " WHERE id = ? AND status = 'pending'",
@@ -1122,14 +1122,16 @@ outbox_from_row(sqlite3_stmt *st, struct outbox_row *r)
 }
 
 int
-store_outbox_due(struct store *s, time_t now, int limit,
+store_outbox_due(struct store *s, time_t now, int lanes, int lane, int limit,
     struct outbox_row *out, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_OUTBOX_DUE);
-	int rc, n = 0;
+	int rc = SQLITE_DONE, n = 0;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int(st, 2, lanes);
+	sqlite3_bind_int(st, 3, lane);
+	sqlite3_bind_int(st, 4, limit);
 	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		outbox_from_row(st, &out[n++]);
 	if (n < limit && rc != SQLITE_DONE) {

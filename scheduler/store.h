@@ -157,9 +157,11 @@ struct outbox_row {
 	time_t created_at;
 	time_t sent_at;			/* 0 until sent */
 };
-/* Up to limit pending rows due at `now`, oldest first, into out. */
-int store_outbox_due(struct store *s, time_t now, int limit,
-    struct outbox_row *out, struct err *err);
+/* Up to limit pending rows due at `now`, oldest first, into out: those
+ * of lane `lane` of `lanes` (row id modulo lanes), so that parallel
+ * senders never take the same row. */
+int store_outbox_due(struct store *s, time_t now, int lanes, int lane,
+    int limit, struct outbox_row *out, struct err *err);
 /* Writes status, attempts, next_attempt_at, last_error, subject and
  * sent_at of r — only while the row is still pending. */
 int store_outbox_result(struct store *s, const struct outbox_row *r,
