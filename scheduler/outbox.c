@@ -207,8 +207,11 @@ draft_build(struct lane *ln, const struct outbox_row *r, struct draft *d,
 		return -1;
 	if (d->member.unsubscribed)
 		return err_set(err, ERR_OK, "member unsubscribed"), 1;
-	if (d->member.assignment.club_id != d->meeting.club_id ||
-	    d->member.assignment.mode != MODE_REMOTE)
+	/* A withdrawn invitation still gets its CANCEL, though the member
+	 * has left the club. */
+	if (!(cancel && r->uninvited) &&
+	    (d->member.assignment.club_id != d->meeting.club_id ||
+	    d->member.assignment.mode != MODE_REMOTE))
 		return err_set(err, ERR_OK, "member is no longer a remote "
 		    "member of this club"), 1;
 	if (!cancel && d->meeting.cancelled)
@@ -237,9 +240,12 @@ draft_build(struct lane *ln, const struct outbox_row *r, struct draft *d,
 		    err) < 0)
 			return -1;
 	}
-	/* The CANCEL of a cancelled series must still describe it. */
+	/* The CANCEL of a cancelled series must still describe it; a
+	 * withdrawn invitation's CANCEL carries its own, higher SEQUENCE. */
 	d->mi.ev.cancelled = cancel && !r->occurrence[0] ? true :
 	    d->mi.ev.cancelled;
+	if (cancel && r->uninvited && !r->occurrence[0])
+		d->mi.ev.sequence = r->sequence;
 	att.email = d->member.email;
 	att.name = d->member.name;
 	d->ics = ics_invite_build(&d->mi.ev, cancel ? ICS_CANCEL : ICS_REQUEST,

@@ -886,6 +886,7 @@ service_club_delete(struct service *svc, struct store *st, int64_t id,
 	c.active = false;
 	if (store_club_update(st, &c, err) < 0 ||
 	    store_member_each(st, &f, collect_member, &mv, err) < 0 ||
+	    store_uninvite_club(st, id, err) < 0 ||
 	    store_member_unassign_club(st, id, err) < 0)
 		goto out_rollback;
 	r = snapshot_get(svc, st, err);

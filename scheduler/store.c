@@ -141,6 +141,10 @@ static const char *const MIGRATIONS[] = {
 	 * touches, and keeping an index on mode up to date cost 40% of the
 	 * run; filtering by mode scans the table instead (a few ms). */
 	"DROP INDEX IF EXISTS members_mode;",
+	/* 4 -> 5: an invitation withdrawn because its member left the club
+	 * (the club was deleted): the member is sent a CANCEL. */
+	"ALTER TABLE invitations ADD COLUMN removed INTEGER NOT NULL"
+	"  DEFAULT 0;",
 };
 
 /* ==== statements ======================================================== */
@@ -181,6 +185,9 @@ enum stmt_id {
 	ST_ATTENDEES,
 	ST_MEMBER_UNSUBSCRIBE,
 	ST_OUTBOX_DROP_MEMBER,
+	ST_UNINVITE_MARK,
+	ST_UNINVITE_DROP,
+	ST_UNINVITE_QUEUE,
 	ST__COUNT
 };
 
@@ -199,7 +206,7 @@ enum stmt_id {
 #define OUTBOX_COLS "o.id, o.invitation_id, i.meeting_id, i.member_id," \
 	" o.sequence, o.method, o.occurrence, o.status, o.attempts," \
 	" o.next_attempt_at, o.last_error, o.to_addr, o.subject, o.created_at," \
-	" o.sent_at"
+	" o.sent_at, i.removed"
 
 static const char *const SQL[ST__COUNT] = {
 	[ST_GEN] = "SELECT value FROM meta WHERE key = 'gen'",
@@ -304,6 +311,22 @@ static const char *const SQL[ST__COUNT] = {
 	    " ORDER BY m.name COLLATE NOCASE, m.id",
 	[ST_MEMBER_UNSUBSCRIBE] = "UPDATE members SET unsubscribed = 1"
 	    " WHERE id = ?",
+	[ST_UNINVITE_MARK] = "UPDATE invitations SET removed = 1"
+	    " WHERE removed = 0"
+	    " AND member_id IN (SELECT id FROM members WHERE club_id = ?1)"
+	    " AND meeting_id IN (SELECT id FROM meetings WHERE club_id = ?1)",
+	[ST_UNINVITE_DROP] = "DELETE FROM outbox WHERE status = 'pending'"
+	    " AND invitation_id IN (SELECT i.id FROM invitations i"
+	    "  JOIN meetings g ON g.id = i.meeting_id"
+	    "  WHERE g.club_id = ?1 AND i.removed)",
+	[ST_UNINVITE_QUEUE] = "INSERT OR IGNORE INTO outbox (invitation_id,"
+	    " sequence, method, occurrence, next_attempt_at, created_at,"
+	    " to_addr) SELECT i.id, g.sequence + 1, 'CANCEL', '', ?2, ?2,"
+	    " m.email FROM invitations i JOIN meetings g ON g.id = i.meeting_id"
+	    " JOIN members m ON m.id = i.member_id"
+	    " WHERE g.club_id = ?1 AND i.removed AND NOT g.cancelled"
+	    " AND NOT m.unsubscribed AND EXISTS (SELECT 1 FROM outbox o"
+	    "  WHERE o.invitation_id = i.id AND o.status = 'sent')",
 	[ST_OUTBOX_DROP_MEMBER] = "DELETE FROM outbox WHERE status = 'pending'"
 	    " AND invitation_id IN (SELECT id FROM invitations"
 	    "  WHERE member_id = ?)",
@@ -1119,6 +1142,7 @@ outbox_from_row(sqlite3_stmt *st, struct outbox_row *r)
 	col_text(st, 12, r->subject, sizeof(r->subject));
 	r->created_at = (time_t)sqlite3_column_int64(st, 13);
 	r->sent_at = (time_t)sqlite3_column_int64(st, 14);
+	r->uninvited = sqlite3_column_int(st, 15) != 0;
 }
 
 int
@@ -1268,4 +1292,23 @@ store_member_unsubscribe(struct store *s, int64_t member_id,
 	st = stmt(s, ST_OUTBOX_DROP_MEMBER);
 	sqlite3_bind_int64(st, 1, member_id);
 	return step_done(s, st, err, "cannot drop queued messages");
+}
+
+int
+store_uninvite_club(struct store *s, int64_t club_id, struct err *err)
+{
+	static const enum stmt_id steps[] = { ST_UNINVITE_MARK,
+		ST_UNINVITE_DROP, ST_UNINVITE_QUEUE };
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		sqlite3_stmt *st = stmt(s, steps[i]);
+
+		sqlite3_bind_int64(st, 1, club_id);
+		if (steps[i] == ST_UNINVITE_QUEUE)
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+		if (step_done(s, st, err, "cannot withdraw invitations") < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -24,7 +24,7 @@
 #include "err.h"
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -156,6 +156,7 @@ struct outbox_row {
 	char subject[256];
 	time_t created_at;
 	time_t sent_at;			/* 0 until sent */
+	bool uninvited;			/* the invitation was withdrawn */
 };
 /* Up to limit pending rows due at `now`, oldest first, into out: those
  * of lane `lane` of `lanes` (row id modulo lanes), so that parallel
@@ -202,6 +203,12 @@ struct attendee {
 int store_attendees_each(struct store *s, int64_t meeting_id,
     int (*fn)(const struct attendee *a, void *arg), void *arg,
     struct err *err);
+/* Withdraws the invitations of club_id's members to club_id's meetings
+ * (the club is being deleted and its members re-matched): drops their
+ * pending messages and queues a CANCEL (SEQUENCE + 1) for every
+ * invitation that was sent.  Call before the members are unassigned. */
+int store_uninvite_club(struct store *s, int64_t club_id, struct err *err);
+
 /* Marks the member unsubscribed and drops their pending messages. */
 int store_member_unsubscribe(struct store *s, int64_t member_id,
     struct err *err);

@@ -411,7 +411,8 @@ def concurrent(s, club):
        "stick (10 tries)")
 
 
-KNOWN_BUGS = bool(os.environ.get("CLUBMATCH_KNOWN_BUGS"))
+# The bugs these checks caught are fixed: the checks always run now.
+KNOWN_BUGS = True
 
 
 def main():
