@@ -415,6 +415,24 @@ make_slug(const char *name, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* The row of an input ZIP, or NULL with ERR_INVALID naming "zip". */
+static const struct geo_zip *
+zip_lookup(const struct service *svc, const char *zip, struct err *err)
+{
+	const struct geo_zip *z;
+
+	if (!geo_zip_is_wellformed(zip)) {
+		err_set_field(err, ERR_INVALID, "zip",
+		    "zip must be a 5-digit US ZIP code");
+		return NULL;
+	}
+	z = geo_db_lookup(svc->geo, zip);
+	if (z == NULL)
+		err_set_field(err, ERR_INVALID, "zip", "unknown ZIP code '%s'",
+		    zip);
+	return z;
+}
+
 /* Applies the given fields of in to c, validating each. */
 static int
 club_apply(struct service *svc, struct club *c, const struct club_input *in,
@@ -431,13 +449,9 @@ club_apply(struct service *svc, struct club *c, const struct club_input *in,
 		make_slug(c->name, c->slug, sizeof(c->slug));
 	}
 	if (in->zip) {
-		if (!geo_zip_is_wellformed(in->zip))
-			return err_set_field(err, ERR_INVALID, "zip",
-			    "zip must be a 5-digit US ZIP code");
-		z = geo_db_lookup(svc->geo, in->zip);
+		z = zip_lookup(svc, in->zip, err);
 		if (z == NULL)
-			return err_set_field(err, ERR_INVALID, "zip",
-			    "unknown ZIP code '%s'", in->zip);
+			return -1;
 		snprintf(c->zip, sizeof(c->zip), "%s", z->zip);
 		snprintf(c->city, sizeof(c->city), "%s", z->city);
 		snprintf(c->state, sizeof(c->state), "%s", z->state);
@@ -745,13 +759,9 @@ member_validate(struct service *svc, const struct member_input *in,
 		    geo_state_timezone(svc->geo, up) : "");
 	}
 	if (!is_blank(in->zip)) {
-		if (!geo_zip_is_wellformed(in->zip))
-			return err_set_field(err, ERR_INVALID, "zip",
-			    "zip must be a 5-digit US ZIP code");
-		z = geo_db_lookup(svc->geo, in->zip);
+		z = zip_lookup(svc, in->zip, err);
 		if (z == NULL)
-			return err_set_field(err, ERR_INVALID, "zip",
-			    "unknown ZIP code '%s'", in->zip);
+			return -1;
 		/* The ZIP decides the state: a contradicting state field
 		 * would only mislead the matching. */
 		snprintf(m->zip, sizeof(m->zip), "%s", z->zip);
