@@ -77,6 +77,8 @@ $(B)/web/assets.o: web/secretary.html web/app.js web/app.css
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
+# tools/setup.sh runs apt-get install (with sudo when not root) for the
+# Debian packages that are missing, so a fresh machine needs only make.
 setup:
 	@tools/setup.sh build
 
