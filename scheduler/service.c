@@ -572,19 +572,38 @@ room_in_store(int64_t club_id, void *arg)
 	return capacity < 0 || members < capacity;
 }
 
-/* Room check for a batch: remaining places per snapshot position. */
+/* Room check for a batch: places left per club, indexed by club id
+ * (ids are dense row ids), so the check in the inner loop is one load. */
 struct room_table {
-	const struct match_snapshot *snap;
-	int64_t *left;		/* INT64_MAX: no limit */
+	int64_t *left;		/* INT64_MAX: no limit; 0 for unknown ids */
+	int64_t n;		/* entries: the largest id + 1 */
 };
 
 static bool
 room_in_table(int64_t club_id, void *arg)
 {
-	struct room_table *t = arg;
-	long i = match_snapshot_index(t->snap, club_id);
+	const struct room_table *t = arg;
 
-	return i >= 0 && t->left[i] > 0;
+	return club_id > 0 && club_id < t->n && t->left[club_id] > 0;
+}
+
+/* Fills the table from the database: remote_members is kept by
+ * triggers, the capacity lives in the club row. */
+static int
+room_table_load(struct store *st, struct room_table *t, struct err *err)
+{
+	struct club_vec cv = { NULL, 0, 0 };
+	size_t i;
+
+	if (store_club_each(st, 0, 0, true, collect_club, &cv, err) < 0)
+		return -1;
+	t->n = cv.n ? cv.v[cv.n - 1].id + 1 : 1;	/* sorted by id */
+	t->left = xcalloc((size_t)t->n, sizeof(*t->left));
+	for (i = 0; i < cv.n; i++)
+		t->left[cv.v[i].id] = cv.v[i].remote_capacity < 0 ? INT64_MAX :
+		    cv.v[i].remote_capacity - cv.v[i].remote_members;
+	free(cv.v);
+	return 0;
 }
 
 /* A member waiting for a batch match: only what matching needs, so that
@@ -600,17 +619,22 @@ struct member_vec {
 };
 
 static int
-collect_member(const struct member *m, void *arg)
+collect_spot(const struct member_spot *m, void *arg)
 {
 	struct member_vec *mv = arg;
+	struct pending *p;
 
 	if (mv->n == mv->cap) {
 		mv->cap = mv->cap ? 2 * mv->cap : 256;
 		mv->v = xreallocarray(mv->v, mv->cap, sizeof(*mv->v));
 	}
-	mv->v[mv->n].id = m->id;
-	member_where(m, &mv->v[mv->n].where);
-	mv->n++;
+	p = &mv->v[mv->n++];
+	memset(p, 0, sizeof(*p));
+	p->id = m->id;
+	p->where.has_point = m->has_zip;
+	p->where.lat = m->lat;
+	p->where.lon = m->lon;
+	memcpy(p->where.state, m->state, sizeof(p->where.state));
 	return 0;
 }
 
@@ -625,35 +649,15 @@ match_members(struct service *svc, struct store *st,
 {
 	struct invite_plan *plan;
 	struct room_table room;
-	size_t i, n = match_snapshot_size(r->snap);
+	size_t i;
 	int rc = -1;
 
 	plan = meeting_plan_new(svc, st, 0, err);
 	if (plan == NULL)
 		return -1;
-	room.snap = r->snap;
-	room.left = xcalloc(n ? n : 1, sizeof(*room.left));
-	for (i = 0; i < n; i++)
-		room.left[i] = INT64_MAX;
-	/* Places left come from the database: remote_members is kept by
-	 * triggers, the capacity lives in the club row. */
-	{
-		struct club_vec cv = { NULL, 0, 0 };
-
-		if (store_club_each(st, 0, 0, true, collect_club, &cv,
-		    err) < 0) {
-			free(room.left);
-			meeting_plan_free(plan);
-			return -1;
-		}
-		for (i = 0; i < cv.n; i++) {
-			long ix = match_snapshot_index(r->snap, cv.v[i].id);
-
-			if (ix >= 0 && cv.v[i].remote_capacity >= 0)
-				room.left[ix] = cv.v[i].remote_capacity -
-				    cv.v[i].remote_members;
-		}
-		free(cv.v);
+	if (room_table_load(st, &room, err) < 0) {
+		meeting_plan_free(plan);
+		return -1;
 	}
 	for (i = 0; i < mv->n; i++) {
 		const struct pending *m = &mv->v[i];
@@ -661,7 +665,7 @@ match_members(struct service *svc, struct store *st,
 
 		match_one(r->snap, &m->where, room_in_table, &room, &a);
 		if (a.mode == MODE_REMOTE)
-			room.left[match_snapshot_index(r->snap, a.club_id)]--;
+			room.left[a.club_id]--;
 		if (store_member_set_assignment(st, m->id, &a, err) < 0)
 			goto out_free;
 		if (a.mode == MODE_REMOTE && meeting_plan_invite(plan, st,
@@ -696,14 +700,13 @@ service_match_all(struct service *svc, struct store *st,
     void (*progress)(size_t done, size_t total, void *arg), void *arg,
     struct err *err)
 {
-	struct member_filter f = { .unmatched_only = true };
 	struct member_vec mv = { NULL, 0, 0 };
 	struct snap_ref *r = NULL;
 
 	memset(counts, 0, sizeof(*counts));
 	if (store_begin(st, err) < 0)
 		return -1;
-	if (store_member_each(st, &f, collect_member, &mv, err) < 0)
+	if (store_member_spots(st, 0, collect_spot, &mv, err) < 0)
 		goto out_rollback;
 	r = snapshot_get(svc, st, err);
 	if (r == NULL)
@@ -877,7 +880,6 @@ int
 service_club_delete(struct service *svc, struct store *st, int64_t id,
     struct err *err)
 {
-	struct member_filter f = { .club_id = id };
 	struct member_vec mv = { NULL, 0, 0 };
 	struct match_counts counts;
 	struct snap_ref *r = NULL;
@@ -895,7 +897,7 @@ service_club_delete(struct service *svc, struct store *st, int64_t id,
 	}
 	c.active = false;
 	if (store_club_update(st, &c, err) < 0 ||
-	    store_member_each(st, &f, collect_member, &mv, err) < 0 ||
+	    store_member_spots(st, id, collect_spot, &mv, err) < 0 ||
 	    store_uninvite_club(st, id, err) < 0 ||
 	    store_member_unassign_club(st, id, err) < 0)
 		goto out_rollback;

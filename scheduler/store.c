@@ -163,6 +163,7 @@ enum stmt_id {
 	ST_MEMBER_ASSIGN,
 	ST_MEMBER_UNASSIGN_CLUB,
 	ST_MEMBER_COUNT,
+	ST_MEMBER_SPOTS,
 	ST_TOKEN_INSERT,
 	ST_TOKEN_LOOKUP,
 	ST_MEETING_INSERT,
@@ -244,6 +245,9 @@ static const char *const SQL[ST__COUNT] = {
 	[ST_MEMBER_UNASSIGN_CLUB] = "UPDATE members SET club_id = NULL,"
 	    " mode = NULL, distance_miles = NULL, reason = '' WHERE club_id = ?",
 	[ST_MEMBER_COUNT] = "SELECT count(*) FROM members",
+	[ST_MEMBER_SPOTS] = "SELECT id, zip != '', lat, lon, state FROM members"
+	    " WHERE CASE WHEN ?1 = 0 THEN mode IS NULL OR mode = 'unassigned'"
+	    " ELSE club_id = ?1 END ORDER BY id",
 	[ST_TOKEN_INSERT] = "INSERT INTO tokens (hash, club_id, created_at)"
 	    " VALUES (?, ?, ?)",
 	[ST_TOKEN_LOOKUP] = "SELECT t.club_id FROM tokens t JOIN clubs c"
@@ -855,6 +859,32 @@ store_member_unassign_club(struct store *s, int64_t club_id,
 	if (step_done(s, st, err, "cannot unassign members") < 0)
 		return -1;
 	return sqlite3_changes(s->db);
+}
+
+int
+store_member_spots(struct store *s, int64_t club_id,
+    int (*fn)(const struct member_spot *m, void *arg), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, ST_MEMBER_SPOTS);
+	struct member_spot m;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, club_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		m.id = sqlite3_column_int64(st, 0);
+		m.has_zip = sqlite3_column_int(st, 1) != 0;
+		m.lat = sqlite3_column_double(st, 2);
+		m.lon = sqlite3_column_double(st, 3);
+		col_text(st, 4, m.state, sizeof(m.state));
+		n++;
+		if (fn(&m, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, err, "cannot list members");
+	return n;
 }
 
 int64_t

@@ -90,6 +90,19 @@ int store_member_set_assignment(struct store *s, int64_t member_id,
 int store_member_unassign_club(struct store *s, int64_t club_id,
     struct err *err);
 int64_t store_member_count(struct store *s);
+/* Where a member is, and nothing else: what a batch match reads. */
+struct member_spot {
+	int64_t id;
+	bool has_zip;
+	double lat, lon;		/* valid when has_zip */
+	char state[3];
+};
+/* Calls fn for the members of club_id, or with club_id 0 for every
+ * member without a club (never matched or left unassigned), in id
+ * order. */
+int store_member_spots(struct store *s, int64_t club_id,
+    int (*fn)(const struct member_spot *m, void *arg), void *arg,
+    struct err *err);
 
 /* ---- secretary tokens (only their SHA-256 hex is stored) -------------- */
 int store_token_insert(struct store *s, const char *hash, int64_t club_id,
