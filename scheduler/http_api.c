@@ -47,8 +47,12 @@ static const char *const CLUB_KEYS[] = { "name", "zip", "secretary_email",
 static bool
 club_input_from_json(json_t *o, struct club_input *in, struct response *rs)
 {
+	static const char *const required[] = { "name", "zip",
+		"secretary_email", "accepts_remote", NULL };
+
 	club_input_init(in);
 	return json_only_keys(o, CLUB_KEYS, rs) &&
+	    json_no_null(o, required, rs) &&
 	    json_get_string(o, "name", &in->name, rs) &&
 	    json_get_string(o, "zip", &in->zip, rs) &&
 	    json_get_string(o, "secretary_email", &in->secretary_email, rs) &&

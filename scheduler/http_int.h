@@ -118,6 +118,9 @@ bool json_get_bool(json_t *o, const char *key, int *out, struct response *rs);
 /* *out = the integer, absent_value when absent, null_value when null. */
 bool json_get_int(json_t *o, const char *key, int64_t *out,
     int64_t absent_value, int64_t null_value, struct response *rs);
+/* Replies 422 when one of the NULL-terminated keys is given as null:
+ * for fields that have no "none" value, null is not "unchanged". */
+bool json_no_null(json_t *o, const char *const *keys, struct response *rs);
 /* Replies 422 when o has a key not in the NULL-terminated list. */
 bool json_only_keys(json_t *o, const char *const *keys, struct response *rs);
 

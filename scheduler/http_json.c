@@ -93,6 +93,21 @@ json_only_keys(json_t *o, const char *const *keys, struct response *rs)
 	return true;
 }
 
+bool
+json_no_null(json_t *o, const char *const *keys, struct response *rs)
+{
+	size_t i;
+
+	for (i = 0; keys[i]; i++) {
+		if (json_is_null(json_object_get(o, keys[i]))) {
+			http_reply_error(rs, 422, "invalid_value", keys[i],
+			    "%s cannot be null", keys[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
 static json_t *
 json_str_or_null(const char *s)
 {

@@ -76,9 +76,13 @@ meeting_input_from_json(json_t *o, struct meeting_input *in,
 {
 	json_t *r = json_object_get(o, "rrule");
 
+	static const char *const required[] = { "title", "start",
+		"timezone", "duration_minutes", NULL };
+
 	meeting_input_init(in);
 	in->rrule_null = r != NULL && json_is_null(r);
 	return json_only_keys(o, MEETING_KEYS, rs) &&
+	    json_no_null(o, required, rs) &&
 	    json_get_string(o, "title", &in->title, rs) &&
 	    json_get_string(o, "start", &in->start, rs) &&
 	    json_get_string(o, "timezone", &in->timezone, rs) &&

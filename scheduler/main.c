@@ -230,8 +230,8 @@ cmd_match(struct service *svc, struct store *st)
 
 /* ==== serve ============================================================= */
 
-/* The admin token: from --admin-token-file, else var/admin.token beside
- * the database, created (mode 0600) on first start.  free() it. */
+/* The admin token: from --admin-token-file, else var/admin.token,
+ * created (mode 0600) on first start.  free() it. */
 static char *
 admin_token(const struct config *cfg, struct err *err)
 {
@@ -242,9 +242,11 @@ admin_token(const struct config *cfg, struct err *err)
 	if (cfg->admin_token_file) {
 		snprintf(path, sizeof(path), "%s", cfg->admin_token_file);
 	} else {
-		copy = xstrdup(cfg->db);
-		snprintf(path, sizeof(path), "%s/admin.token", dirname(copy));
-		free(copy);
+		/* CONTRACT.md §3 names the place: var/admin.token under the
+		 * working directory, wherever the database is. */
+		snprintf(path, sizeof(path), "var/admin.token");
+		if (make_parent_dir(path, err) < 0)
+			return NULL;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (fd >= 0) {
 			char *t = rand_token(160);

@@ -244,6 +244,11 @@ def run(s):
     st, _ = s.call("PATCH", "/api/v1/clubs/%d" % burl["id"],
                    body={"secretary_name": "Bea"})
     eq(st, 200, "PATCH a club")
+    for field in ("name", "zip", "secretary_email"):
+        st, body = s.call("PATCH", "/api/v1/clubs/%d" % burl["id"],
+                          body={field: None})
+        eq((st, error_code(body) and body["error"].get("field")),
+           (422, field), "PATCH %s: null -> 422 naming the field" % field)
     st, page = s.call("GET", "/api/v1/clubs")
     eq([c["id"] for c in page.get("items", [])],
        [loop["id"], evanston["id"], spring["id"], peoria["id"], burl["id"]],

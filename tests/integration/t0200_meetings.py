@@ -233,6 +233,11 @@ def changes(s, club, member_feed):
     st, p = s.call("PATCH", "/api/v1/meetings/%d" % mid,
                    {"start": "2027-01-12T18:30"})
     check(st == 200, "PATCH start -> 200", p)
+    for field in ("title", "start", "timezone", "duration_minutes"):
+        st, body = s.call("PATCH", "/api/v1/meetings/%d" % mid,
+                          body={field: None})
+        check(st == 422 and is_error(body, field),
+              "PATCH %s: null -> 422 naming the field" % field, body)
     st, d1 = get_raw(s, "/api/v1/meetings/%d.ics" % mid)
     eq(seq_and_uid(d1), [(1, m["uid"])],
        ".ics after PATCH: SEQUENCE 1, same UID")
