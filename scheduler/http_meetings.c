@@ -300,6 +300,23 @@ out:
 	free(m);
 }
 
+/* True when If-Modified-Since (an HTTP date) is at or after modified;
+ * RFC 7232 lets If-None-Match override it, so the caller asks only
+ * without one. */
+static bool
+not_modified_since(struct request *rq, time_t modified)
+{
+	const char *ims = http_header(rq, "If-Modified-Since");
+	struct tm tm;
+	const char *end;
+
+	if (ims == NULL)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	return end != NULL && *end == '\0' && modified <= timegm(&tm);
+}
+
 /* Sends calendar text with an ETag and Last-Modified; 304 when the
  * client already has it. */
 static void
@@ -320,7 +337,8 @@ reply_calendar(struct request *rq, struct response *rs, char *text,
 		    filename);
 		http_add_header(rs, "Content-Disposition", disp);
 	}
-	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+	if ((inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) ||
+	    (inm == NULL && not_modified_since(rq, modified))) {
 		free(text);
 		http_reply_take(rs, 304, NULL, xstrdup(""), 0);
 		return;

@@ -82,6 +82,16 @@ def etag_cycle(s, name, path, token, change):
     check(st == 304 and s.last_raw == b"",
           "%s with If-None-Match: its ETag -> 304, empty" % name,
           "status %s" % st)
+    st, body = s.call("GET", path, token=token,
+                      headers={"If-Modified-Since": lm})
+    check(st == 304 and s.last_raw == b"",
+          "%s with If-Modified-Since: its Last-Modified -> 304" % name,
+          "status %s" % st)
+    st, body = s.call("GET", path, token=token,
+                      headers={"If-Modified-Since":
+                               "Mon, 01 Jan 2001 00:00:00 GMT"})
+    check(st == 200, "%s with an older If-Modified-Since -> 200" % name,
+          "status %s" % st)
     st, d2 = get_raw(s, path, token=token)
     eq(d2, d1, "%s is the same bytes when nothing changed" % name)
     change()
