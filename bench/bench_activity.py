@@ -42,29 +42,8 @@ N_MEMBERS = int(os.environ.get("BENCH_MEMBERS", "100000"))
 REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "3")))
 ADMIN = "bench-admin-token-0123456789abcdef"
 
-
-def read_zips():
-    zips = []
-    with open(os.path.join(TOP, "data", "zips.tsv"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) >= 5 and len(cols[0]) == 5 and cols[4]:
-                zips.append(cols[0])
-    return zips
-
-
-def run(args, env):
-    """Runs BIN args; returns (seconds, stdout)."""
-    t0 = time.perf_counter()
-    p = subprocess.run([BIN] + args, capture_output=True, env=env)
-    secs = time.perf_counter() - t0
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr.decode("utf-8", "replace")[-2000:])
-        raise SystemExit("bench_activity: %s %s failed with status %d"
-                         % (BIN, " ".join(args), p.returncode))
-    return secs, p.stdout.decode()
+# The ZIP list and the timed child run are bench_match's.
+from bench_match import read_zips, run                # noqa: E402
 
 
 def copy_db(src, dst):
@@ -158,7 +137,7 @@ def time_match(base, db, env):
     for _ in range(REPEAT):
         copy_db(base, db)
         e = dict(env, CLUBMATCH_DB=db)
-        secs, out = run(["match"], e)
+        secs, out, _, _ = run(["match"], e)
         counts = json.loads(out)
         total = counts["assigned"] + counts["unassigned"]
         if total != N_MEMBERS:

@@ -36,39 +36,9 @@ import lib                                           # noqa: E402
 from invite_lib import (Sink, mail_server, new_club, new_meeting,  # noqa: E402
                         all_items, zip_table, far_zips)
 from t0450_organizer_day import organizer_day        # noqa: E402
+# The sink's ceiling: the pipelined raw client of bench_mail.
+from bench_mail import CEILING                       # noqa: E402
 
-CEILING = r"""
-import socket, sys, threading, time
-host, port, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-data = open(path, "rb").read()
-if not data.endswith(b"\r\n"):
-    data += b"\r\n"
-data = data.replace(b"\r\n.", b"\r\n..")
-txn = (b"MAIL FROM:<invites@clubmatch.test>\r\nRCPT TO:<zoe@example.com>\r\n"
-       b"DATA\r\n" + data + b".\r\n")
-s = socket.create_connection((host, port))
-f = s.makefile("rb")
-f.readline()
-s.sendall(b"EHLO bench\r\n")
-while not f.readline().startswith(b"250 "):
-    pass
-t0 = time.monotonic()
-w = threading.Thread(target=lambda: s.sendall(txn * n))
-w.start()
-done = 0
-while done < n:
-    line = f.readline()
-    if not line:
-        sys.exit("connection closed after %d" % done)
-    if line.startswith(b"250 2.0.0"):
-        done += 1
-    elif line[:1] in (b"4", b"5"):
-        sys.exit("refused: %r" % line)
-dt = time.monotonic() - t0
-w.join()
-s.sendall(b"QUIT\r\n")
-print("%.1f" % (n / dt))
-"""
 
 
 def day_round(table, n):

@@ -34,7 +34,10 @@ ROUNDS = 3
 CEILING = r"""
 import socket, sys, threading, time
 host, port, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-data = open(path, "rb").read().replace(b"\r\n.", b"\r\n..")
+data = open(path, "rb").read()
+if not data.endswith(b"\r\n"):
+    data += b"\r\n"
+data = data.replace(b"\r\n.", b"\r\n..")
 txn = (b"MAIL FROM:<clubmatch@clubmatch.test>\r\nRCPT TO:<zoe@example.com>\r\n"
        b"DATA\r\n" + data + b".\r\n")
 s = socket.create_connection((host, port))
@@ -113,4 +116,5 @@ def main():
     print("sink received %d messages in all" % received)
 
 
-main()
+if __name__ == "__main__":
+    main()

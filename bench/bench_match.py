@@ -55,7 +55,7 @@ def run(args, env):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
-        raise SystemExit("bench_match: %s %s failed with status %d"
+        raise SystemExit("bench: %s %s failed with status %d"
                          % (BIN, " ".join(args), p.returncode))
     return secs, out.decode(), err.decode(), ru.ru_maxrss
 
