@@ -237,8 +237,8 @@ static const char *const SQL[ST__COUNT] = {
 	    " LEFT JOIN clubs c ON c.id = m.club_id"
 	    " WHERE m.id > ?1 AND (?2 = 0 OR m.club_id = ?2)"
 	    " AND (?3 IS NULL OR m.mode = ?3"
-	    "  OR (?3 = 'unassigned' AND m.mode IS NULL)) AND (NOT ?4 OR m.mode IS NULL"
-	    " OR m.mode = 'unassigned')"
+	    "  OR (?3 = 'unassigned' AND m.mode IS NULL))"
+	    " AND (NOT ?4 OR m.mode IS NULL OR m.mode = 'unassigned')"
 	    " ORDER BY m.id LIMIT ?5",
 	[ST_MEMBER_ASSIGN] = "UPDATE members SET club_id = ?, mode = ?,"
 	    " distance_miles = ?, reason = ? WHERE id = ?",
@@ -534,6 +534,31 @@ step_done(struct store *s, sqlite3_stmt *st, struct err *err,
 	return 0;
 }
 
+/* Runs the by-id SELECT `which` and has fill() read its row into out.
+ * ERR_NOT_FOUND names `what` when there is no such row. */
+static int
+get_by_id(struct store *s, enum stmt_id which, int64_t id,
+    void (*fill)(sqlite3_stmt *st, void *out), void *out, const char *what,
+    struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, which);
+	char doing[64];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fill(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no %s with id %lld", what,
+		    (long long)id);
+	snprintf(doing, sizeof(doing), "cannot read %s", what);
+	return store_fail(s, err, doing);
+}
+
 int64_t
 store_generation(struct store *s)
 {
@@ -575,8 +600,10 @@ store_secret(struct store *s, unsigned char key[32], struct err *err)
 
 /* ==== clubs ============================================================= */
 static void
-club_from_row(sqlite3_stmt *st, struct club *c)
+club_from_row(sqlite3_stmt *st, void *out)
 {
+	struct club *c = out;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, c->name, sizeof(c->name));
@@ -641,20 +668,7 @@ int
 store_club_get(struct store *s, int64_t id, struct club *out,
     struct err *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_CLUB_GET);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		club_from_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return err_set(err, ERR_NOT_FOUND, "no club with id %lld",
-		    (long long)id);
-	return store_fail(s, err, "cannot read club");
+	return get_by_id(s, ST_CLUB_GET, id, club_from_row, out, "club", err);
 }
 
 int
@@ -711,8 +725,10 @@ store_club_room(struct store *s, int64_t id, int64_t *remote_members,
 
 /* ==== members =========================================================== */
 static void
-member_from_row(sqlite3_stmt *st, struct member *m)
+member_from_row(sqlite3_stmt *st, void *out)
 {
+	struct member *m = out;
+
 	memset(m, 0, sizeof(*m));
 	m->id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, m->name, sizeof(m->name));
@@ -795,20 +811,7 @@ int
 store_member_get(struct store *s, int64_t id, struct member *out,
     struct err *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_MEMBER_GET);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		member_from_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return err_set(err, ERR_NOT_FOUND, "no member with id %lld",
-		    (long long)id);
-	return store_fail(s, err, "cannot read member");
+	return get_by_id(s, ST_MEMBER_GET, id, member_from_row, out, "member", err);
 }
 
 int
@@ -974,8 +977,10 @@ meeting_load_occ(struct store *s, struct meeting *m, struct err *err)
 }
 
 static void
-meeting_from_row(sqlite3_stmt *st, struct meeting *m)
+meeting_from_row(sqlite3_stmt *st, void *out)
 {
+	struct meeting *m = out;
+
 	m->id = sqlite3_column_int64(st, 0);
 	m->club_id = sqlite3_column_int64(st, 1);
 	col_text(st, 2, m->uid, sizeof(m->uid));
@@ -1021,19 +1026,9 @@ int
 store_meeting_get(struct store *s, int64_t id, struct meeting *out,
     struct err *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_MEETING_GET);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		meeting_from_row(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return err_set(err, ERR_NOT_FOUND, "no meeting with id %lld",
-		    (long long)id);
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "cannot read meeting");
+	if (get_by_id(s, ST_MEETING_GET, id, meeting_from_row, out,
+	    "meeting", err) < 0)
+		return -1;
 	return meeting_load_occ(s, out, err);
 }
 
@@ -1238,30 +1233,26 @@ store_outbox_each(struct store *s, const char *status, int64_t after,
 	return n;
 }
 
+static void
+invitation_from_row(sqlite3_stmt *st, void *out)
+{
+	struct invitation *i = out;
+
+	memset(i, 0, sizeof(*i));
+	i->id = sqlite3_column_int64(st, 0);
+	i->meeting_id = sqlite3_column_int64(st, 1);
+	i->member_id = sqlite3_column_int64(st, 2);
+	col_text(st, 3, i->rsvp, sizeof(i->rsvp));
+	i->invited_at = (time_t)sqlite3_column_int64(st, 4);
+	i->responded_at = (time_t)sqlite3_column_int64(st, 5);
+}
+
 int
 store_invitation_get(struct store *s, int64_t id, struct invitation *out,
     struct err *err)
 {
-	sqlite3_stmt *st = stmt(s, ST_INVITATION_GET);
-	int rc;
-
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->id = sqlite3_column_int64(st, 0);
-		out->meeting_id = sqlite3_column_int64(st, 1);
-		out->member_id = sqlite3_column_int64(st, 2);
-		col_text(st, 3, out->rsvp, sizeof(out->rsvp));
-		out->invited_at = (time_t)sqlite3_column_int64(st, 4);
-		out->responded_at = (time_t)sqlite3_column_int64(st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return err_set(err, ERR_NOT_FOUND, "no such invitation");
-	return store_fail(s, err, "cannot read invitation");
+	return get_by_id(s, ST_INVITATION_GET, id, invitation_from_row, out,
+	    "invitation", err);
 }
 
 int
