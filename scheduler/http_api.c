@@ -183,12 +183,10 @@ h_clubs_list(struct request *rq, struct response *rs)
 		http_reply_err(rs, &err);
 		return;
 	}
+	service_clubs_activity(rq->svc, rq->store, p.v, p.n);
 	items = json_array();
-	for (i = 0; i < p.n; i++) {
-		p.v[i].activity = service_club_activity(rq->svc, rq->store,
-		    p.v[i].id);
+	for (i = 0; i < p.n; i++)
 		json_array_append_new(items, json_club(&p.v[i]));
-	}
 	http_reply_json(rs, 200, json_page(items, (int)p.n == limit ?
 	    p.v[p.n - 1].id : 0));
 	free(p.v);

@@ -528,24 +528,24 @@ service_club_get(struct service *svc, struct store *st, int64_t id,
 {
 	if (store_club_get(st, id, out, err) < 0)
 		return -1;
-	out->activity = service_club_activity(svc, st, id);
+	service_clubs_activity(svc, st, out, 1);
 	return 0;
 }
 
-int64_t
-service_club_activity(struct service *svc, struct store *st, int64_t id)
+void
+service_clubs_activity(struct service *svc, struct store *st,
+    struct club *clubs, size_t n)
 {
 	struct snap_ref *r = snapshot_get(svc, st, NULL);
 	const struct club *c;
-	int64_t a = 0;
+	size_t i;
 
-	if (r == NULL)
-		return 0;
-	c = match_snapshot_club(r->snap, id);
-	if (c)
-		a = c->activity;
-	snapshot_put(svc, r);
-	return a;
+	for (i = 0; i < n; i++) {
+		c = r ? match_snapshot_club(r->snap, clubs[i].id) : NULL;
+		clubs[i].activity = c ? c->activity : 0;
+	}
+	if (r)
+		snapshot_put(svc, r);
 }
 
 /* ==== matching ========================================================== */

@@ -74,9 +74,10 @@ int service_club_delete(struct service *svc, struct store *st, int64_t id,
 /* Fills out->activity from the current snapshot. */
 int service_club_get(struct service *svc, struct store *st, int64_t id,
     struct club *out, struct err *err);
-/* The activity of a club (0 when inactive or unknown). */
-int64_t service_club_activity(struct service *svc, struct store *st,
-    int64_t id);
+/* Fills the activity of clubs[0..n) from one look at the current
+ * snapshot (0 for inactive or unknown clubs). */
+void service_clubs_activity(struct service *svc, struct store *st,
+    struct club *clubs, size_t n);
 
 /* ---- members ---------------------------------------------------------- */
 struct member_input {
