@@ -1,11 +1,12 @@
-# clubmatch - see README.md.  `make` builds build/clubmatch; `make run`,
-# `make test` and `make bench` first install missing Debian packages.
+# clubmatch - see README.md and docs/architecture.md.  `make` builds
+# build/clubmatch; `make run`, `make test` and `make bench` first install
+# missing Debian packages (tools/setup.sh).
 PKGS   = libmicrohttpd jansson sqlite3 libical libcurl libcrypto
 WARN   = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
          -Wpointer-arith -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icommon -Igeo -Iics \
-             -Ischeduler $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(INC) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 B     ?= build
 
@@ -17,68 +18,89 @@ ifdef DEVELOPER         # CI and developers; packagers aren't broken by new warn
 ALL_CFLAGS += -Werror
 endif
 
-COMMON = $(wildcard common/*.c)
-GEO    = $(wildcard geo/*.c) $(wildcard geo/*.S)
-ICS    = $(wildcard ics/*.c)
-SCHED  = $(filter-out scheduler/main.c,$(wildcard scheduler/*.c) $(wildcard web/*.S))
-objs   = $(patsubst %,$(B)/%.o,$(basename $(1)))
+# Each folder sees only the headers of what it may use, so an include
+# the wrong way does not compile (docs/architecture.md).  The most
+# specific pattern wins.
+S = scheduler
+INC_DOMAIN = -Icommon -Igeo -Iics -I$(S)/store -I$(S)
+INC = -Icommon -Igeo -Iics -I$(S)/store -I$(S) -I$(S)/http -I$(S)/mail \
+      -I$(S)/cli
+$(B)/common/%.o:   INC = -Icommon
+$(B)/geo/%.o:      INC = -Icommon -Igeo
+$(B)/ics/%.o:      INC = -Icommon -Iics
+$(B)/$(S)/%.o:     INC = $(INC_DOMAIN)
+$(B)/$(S)/store/%.o: INC = -Icommon -I$(S)/store
+$(B)/$(S)/http/%.o:  INC = $(INC_DOMAIN) -I$(S)/http
+$(B)/$(S)/mail/%.o:  INC = $(INC_DOMAIN) -I$(S)/mail
+# The command line is the top: it starts the server and the mail worker.
+$(B)/$(S)/cli/%.o:   INC = $(INC_DOMAIN) -I$(S)/cli -I$(S)/http -I$(S)/mail
 
-LIB_COMMON = $(call objs,$(COMMON))
-LIB_GEO    = $(call objs,$(GEO))
-LIB_ICS    = $(call objs,$(ICS))
-LIB_SCHED  = $(call objs,$(SCHED))
-LIB_ALL    = $(LIB_SCHED) $(LIB_ICS) $(LIB_GEO) $(LIB_COMMON)
+objs = $(patsubst %,$(B)/%.o,$(basename $(1)))
+LIB_COMMON = $(call objs,$(wildcard common/*.c))
+LIB_GEO    = $(call objs,$(wildcard geo/*.c geo/*.S))
+LIB_ICS    = $(call objs,$(wildcard ics/*.c))
+LIB_STORE  = $(call objs,$(wildcard $(S)/store/*.c))
+LIB_DOMAIN = $(call objs,$(wildcard $(S)/*.c))
+LIB_HTTP   = $(call objs,$(wildcard $(S)/http/*.c web/*.S))
+LIB_MAIL   = $(call objs,$(wildcard $(S)/mail/*.c))
+LIB_CLI    = $(call objs,$(filter-out $(S)/cli/main.c,$(wildcard $(S)/cli/*.c)))
+LIB_ALL    = $(LIB_CLI) $(LIB_HTTP) $(LIB_MAIL) $(LIB_DOMAIN) $(LIB_STORE) \
+             $(LIB_ICS) $(LIB_GEO) $(LIB_COMMON)
 
-# Unit tests link only the module they test: test_geo*.c -> geo + common.
-UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
-UNIT_BINS  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
-TOOL_SRCS  = $(wildcard tests/tools/*.c)
-TOOL_BINS  = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TOOL_SRCS))
-BENCH_SRCS = $(wildcard bench/*.c)
-BENCH_BINS = $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+TOOL_BINS  = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+BENCH_BINS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all units benches setup run test check asan-check bench clean
+.PHONY: all units benches setup run test check asan-build asan-check checksrc \
+        bench clean
 all: $(B)/clubmatch
 
-$(B)/clubmatch: $(B)/scheduler/main.o $(LIB_ALL)
+$(B)/clubmatch: $(B)/$(S)/cli/main.o $(LIB_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 units: $(UNIT_BINS) $(TOOL_BINS)
 benches: $(BENCH_BINS)
 
-$(B)/tests/test_geo%: $(B)/tests/unit/test_geo%.o $(LIB_GEO) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-# A pattern's % never matches nothing, so test_geo itself needs its own rule.
-$(B)/tests/test_geo: $(B)/tests/unit/test_geo.o $(LIB_GEO) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/tests/test_ics%: $(B)/tests/unit/test_ics%.o $(LIB_ICS) $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# A unit test links only the module it tests and what that module uses.
+link = $(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/tests/test_common%: $(B)/tests/unit/test_common%.o $(LIB_COMMON)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIB_ALL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/tests/%: $(B)/tests/unit/%.o $(LIB_ALL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/bench/%: $(B)/bench/%.o $(LIB_ALL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(link)
+$(B)/tests/test_geo: $(B)/tests/unit/test_geo.o $(LIB_GEO) $(LIB_COMMON)
+	$(link)
+$(B)/tests/test_ics%: $(B)/tests/unit/test_ics%.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/tests/test_ics: $(B)/tests/unit/test_ics.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/tests/test_imip: $(B)/tests/unit/test_imip.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/tests/test_store: $(B)/tests/unit/test_store.o $(LIB_STORE) $(LIB_COMMON)
+	$(link)
+$(B)/tests/test_match: $(B)/tests/unit/test_match.o $(B)/$(S)/match.o \
+    $(B)/$(S)/store/model.o $(LIB_GEO) $(LIB_COMMON)
+	$(link)
+$(B)/tests/tools/ics_%: $(B)/tests/tools/ics_%.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/tests/tools/mailsend: $(B)/tests/tools/mailsend.o \
+    $(B)/$(S)/mail/mail.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/bench/bench_geo: $(B)/bench/bench_geo.o $(LIB_GEO) $(LIB_COMMON)
+	$(link)
+$(B)/bench/bench_ics: $(B)/bench/bench_ics.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
-# .S files embed data (.incbin); they list what they include in -MMD too.
+# .S files embed data with .incbin, which -MMD does not see: the
+# embedded files are named by hand below.
 $(B)/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
-# -MMD does not see .incbin: name the embedded data by hand.
 $(B)/geo/zipdata.o: data/zips.tsv
-
-# .incbin is invisible to -MMD: name the embedded files by hand.
 $(B)/web/assets.o: web/secretary.html web/app.js web/app.css
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# tools/setup.sh runs apt-get install (with sudo when not root) for the
-# Debian packages that are missing, so a fresh machine needs only make.
 setup:
 	@tools/setup.sh build
 
@@ -86,20 +108,31 @@ run: setup
 	@$(MAKE) --no-print-directory all
 	$(B)/clubmatch serve
 
-# The whole suite, then again under AddressSanitizer + UBSan.  The runner's
-# last line is "N passed, M failed".
-test:
+# The source checker, then the whole suite, then the suite again under
+# AddressSanitizer + UBSan.  The runner's last line is "N passed, M failed".
+test: checksrc
 	@tools/setup.sh test
 	@$(MAKE) --no-print-directory DEVELOPER=1 all units
-	@$(MAKE) --no-print-directory DEVELOPER=1 B=build-asan \
-		SANITIZE=address,undefined CFLAGS='-O1 -g' all units
+	@$(MAKE) --no-print-directory asan-build
 	@tests/run.sh build build-asan
 
 check: test
 
+checksrc:
+	@/usr/bin/python3 tools/checksrc.py
+
+# The suite under AddressSanitizer + UBSan only.
+asan-build:
+	@$(MAKE) --no-print-directory DEVELOPER=1 B=build-asan \
+		SANITIZE=address,undefined CFLAGS='-O1 -g' all units
+asan-check:
+	@tools/setup.sh test
+	@$(MAKE) --no-print-directory asan-build
+	@tests/run.sh build-asan
+
 bench:
 	@tools/setup.sh bench
-	@$(MAKE) --no-print-directory all benches
+	@$(MAKE) --no-print-directory all benches units
 	@bench/run.sh $(B)
 
 clean:

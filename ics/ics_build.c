@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "ics_build.h"
 #include "ics_priv.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define ICS_PRODID		"-//clubmatch//clubmatch calendar 1.0//EN"
@@ -88,7 +89,7 @@ add_utf8_clean(struct buf *b, const char *s, bool for_param)
 		memcpy(one, p, len);
 		one[len] = '\0';
 		/* Reject overlong, surrogate and out-of-range forms too. */
-		if (len > 1 && !ics_utf8_ok(one, NULL)) {
+		if (len > 1 && !text_utf8_valid(one, strlen(one), NULL)) {
 			buf_adds(b, "\xef\xbf\xbd");
 			p++;
 			continue;
@@ -171,7 +172,7 @@ event_check(const struct ics_event *ev, struct ics_series *s,
 		return err_set_field(err, ERR_INVALID, "url",
 		    "url must be an http:// or https:// link without spaces "
 		    "or quotes");
-	if (!ics_email_ok(ev->organizer_email))
+	if (!text_email_is_valid(ev->organizer_email))
 		return err_set_field(err, ERR_INVALID, "organizer_email",
 		    "the organizer needs a plain e-mail address");
 	if (ev->duration_minutes < 1 || ev->duration_minutes > ICS_DURATION_MAX)
@@ -483,7 +484,7 @@ ics_invite_build(const struct ics_event *ev, enum ics_method method,
 	}
 	if (event_check(ev, &s, err) == -1)
 		return NULL;
-	if (att == NULL || !ics_email_ok(att->email)) {
+	if (att == NULL || !text_email_is_valid(att->email)) {
 		err_set_field(err, ERR_INVALID, "email",
 		    "'%.80s' is not a plain e-mail address",
 		    att && att->email ? att->email : "");

@@ -15,6 +15,7 @@
 
 #include "ics_event.h"
 #include "ics_priv.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define ICS_RRULE_MAX		512	/* bytes */
@@ -22,103 +23,12 @@
 #define ICS_LOCATION_MAX	500
 #define ICS_CONTACT_MAX		500
 #define ICS_URL_MAX		2048
-#define ICS_EMAIL_MAX		254
 #define ICS_YEAR_MIN		1970
 #define ICS_YEAR_MAX		2200
 
 /* ------------------------------------------------------------------ */
 /* Input checks                                                        */
 /* ------------------------------------------------------------------ */
-
-bool
-ics_utf8_ok(const char *s, size_t *chars)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
-
-	while (*p) {
-		unsigned c = *p;
-		int len;
-		unsigned cp, i;
-
-		if (c < 0x80) {
-			p++;
-			n++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= (unsigned)len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF. */
-		if ((len == 2 && cp < 0x800) || (len == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		p += len + 1;
-		n++;
-	}
-	if (chars)
-		*chars = n;
-	return true;
-}
-
-/*
- * A plain addr-spec: dot-atom local part, "@", a host name.  Narrower than
- * RFC 5322 on purpose: the address goes verbatim into a "mailto:" URI
- * that libical does not escape (ICALENDAR D4), so anything that could end
- * the line, start a parameter or be read as a URI delimiter ("?", "#",
- * "%", "/") is refused rather than encoded.
- */
-bool
-ics_email_ok(const char *s)
-{
-	const char *at, *p;
-	size_t len;
-
-	if (s == NULL)
-		return false;
-	len = strlen(s);
-	at = strchr(s, '@');
-	if (len == 0 || len > ICS_EMAIL_MAX || at == NULL || at == s ||
-	    strchr(at + 1, '@') != NULL || at[1] == '\0')
-		return false;
-	for (p = s; p < at; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (isalnum(c) || strchr("!$&'*+-=^_`{|}~", c))
-			continue;
-		/* Dots, but not first, last or doubled. */
-		if (c == '.' && p != s && p + 1 != at && p[1] != '.')
-			continue;
-		return false;
-	}
-	for (p = at + 1; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (isalnum(c))
-			continue;
-		if (c == '-' && p != at + 1 && p[1] != '\0' && p[1] != '.' &&
-		    p[-1] != '.')
-			continue;
-		if (c == '.' && p != at + 1 && p[1] != '\0' && p[1] != '.')
-			continue;
-		return false;
-	}
-	return true;
-}
 
 /* An http(s) URL of printable ASCII without spaces, quotes or angle
  * brackets: it goes unescaped into URL, CONFERENCE and the text. */
@@ -402,7 +312,7 @@ check_text(const char *s, const char *field, size_t max, bool required,
 			    "%s must not be empty", field);
 		return 0;
 	}
-	if (!ics_utf8_ok(s, &chars))
+	if (!text_utf8_valid(s, strlen(s), &chars))
 		return err_set_field(err, ERR_INVALID, field,
 		    "%s is not valid UTF-8", field);
 	if (chars > max)
@@ -495,7 +405,7 @@ ics_event_validate(const struct ics_event *ev, struct err *err)
 
 	if (ev->uid == NULL || *ev->uid == '\0' ||
 	    strlen(ev->uid) > ICS_UID_MAX || has_control(ev->uid) ||
-	    !ics_utf8_ok(ev->uid, NULL))
+	    !text_utf8_valid(ev->uid, strlen(ev->uid), NULL))
 		return err_set_field(err, ERR_INVALID, "uid",
 		    "uid must be 1 to %d printable characters", ICS_UID_MAX);
 	if (check_text(ev->title, "title", ICS_TITLE_MAX, true, err) == -1 ||
@@ -514,12 +424,13 @@ ics_event_validate(const struct ics_event *ev, struct err *err)
 		return err_set_field(err, ERR_INVALID, "url",
 		    "url must be an http:// or https:// link without spaces "
 		    "or quotes");
-	if (ev->organizer_email && !ics_email_ok(ev->organizer_email))
+	if (ev->organizer_email && !text_email_is_valid(ev->organizer_email))
 		return err_set_field(err, ERR_INVALID, "organizer_email",
 		    "'%.80s' is not a plain e-mail address",
 		    ev->organizer_email);
 	if (ev->organizer_name && (has_control(ev->organizer_name) ||
-	    !ics_utf8_ok(ev->organizer_name, NULL)))
+	    !text_utf8_valid(ev->organizer_name, strlen(ev->organizer_name),
+	    NULL)))
 		return err_set_field(err, ERR_INVALID, "organizer_name",
 		    "the organizer's name holds control characters or "
 		    "invalid UTF-8");

@@ -84,9 +84,6 @@ bool ics_series_is_occurrence(const struct ics_series *s,
     const struct ics_local *l);
 
 /* Input checks shared by validation and the builders. */
-bool ics_email_ok(const char *s);	/* plain addr-spec, no injection */
 bool ics_url_ok(const char *s);		/* http(s), printable, no quotes */
-/* Valid UTF-8?  *chars (may be NULL) gets the number of code points. */
-bool ics_utf8_ok(const char *s, size_t *chars);
 
 #endif

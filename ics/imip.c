@@ -23,6 +23,7 @@
 #include "err.h"
 #include "imip.h"
 #include "rand.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define HDR_SOFT	78	/* RFC 5322 §2.1.1 "SHOULD" line length */
@@ -48,41 +49,6 @@ is_atext(unsigned char c)
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
-/* Length of the UTF-8 sequence at s (up to n bytes), or 0 if it is not a
- * well-formed, shortest-form, non-surrogate character. */
-static size_t
-utf8_char_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A one-line header text: valid UTF-8 and no C0 control, DEL or C1
  * control (U+0080..U+009F), so no CR, LF, TAB or NUL either. */
 static bool
@@ -92,7 +58,7 @@ is_header_text(const char *s)
 	size_t n = strlen(s), i = 0, l;
 
 	while (i < n) {
-		l = utf8_char_len(p + i, n - i);
+		l = text_utf8_char_len(p + i, n - i);
 		if (l == 0)
 			return false;
 		if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f))
@@ -126,43 +92,6 @@ is_dot_atom(const char *s, size_t n)
 			if (s[i + 1] == '.')
 				return false;
 		} else if (!is_atext((unsigned char)s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-bool
-imip_address_is_valid(const char *addr)
-{
-	const char *at, *dom;
-	size_t n, i;
-
-	if (addr == NULL)
-		return false;
-	n = strlen(addr);
-	if (n < 3 || n > 254)
-		return false;
-	at = strchr(addr, '@');
-	if (at == NULL || strchr(at + 1, '@') != NULL)
-		return false;
-	if (!is_dot_atom(addr, (size_t)(at - addr)))
-		return false;
-	/* The domain: LDH labels, at least two of them. */
-	dom = at + 1;
-	n = strlen(dom);
-	if (n == 0 || dom[0] == '.' || dom[0] == '-' || dom[n - 1] == '.' ||
-	    dom[n - 1] == '-' || strchr(dom, '.') == NULL)
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)dom[i];
-
-		if (c == '.') {
-			if (dom[i + 1] == '.' || dom[i + 1] == '-' ||
-			    (i > 0 && dom[i - 1] == '-'))
-				return false;
-		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-')) {
 			return false;
 		}
 	}
@@ -367,7 +296,7 @@ hdr_encoded_words(struct hdr *h, const char *s)
 	while (i < n) {
 		j = i;
 		while (j < n) {
-			l = utf8_char_len(p + j, n - j);
+			l = text_utf8_char_len(p + j, n - j);
 			if (l == 0)	/* the caller checked; be safe */
 				l = 1;
 			if (j + l - i > EW_BYTES)
@@ -521,10 +450,10 @@ check_input(const struct imip_message *m, const char **method,
 	char inner[32];
 	size_t i;
 
-	if (!imip_address_is_valid(m->from_addr))
+	if (!text_email_is_valid(m->from_addr))
 		return err_set_field(err, ERR_INVALID, "from_addr",
 		    "invalid sender address");
-	if (!imip_address_is_valid(m->to_addr))
+	if (!text_email_is_valid(m->to_addr))
 		return err_set_field(err, ERR_INVALID, "to_addr",
 		    "invalid recipient address");
 	if (m->from_name != NULL && !is_header_text(m->from_name))
@@ -662,7 +591,7 @@ add_one_line(struct buf *b, const char *s)
 	size_t n = strlen(s), i = 0, l;
 
 	while (i < n) {
-		l = utf8_char_len(p + i, n - i);
+		l = text_utf8_char_len(p + i, n - i);
 		if (l == 0) {
 			buf_adds(b, "\xef\xbf\xbd");
 			i++;
@@ -697,25 +626,6 @@ squeeze(struct buf *b)
 	return buf_take(b, NULL);
 }
 
-static void
-html_add(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		case '\r': break;
-		/* Line breaks are kept by the CSS of the element that
-		 * holds user text (white-space: pre-line), not by <br>:
-		 * the renderer's own "\n" between tags stays whitespace. */
-		default: buf_addc(b, *s); break;
-		}
-	}
-}
-
 /* Only http(s) URLs become links: a "javascript:" URL stays text. */
 static bool
 is_web_url(const char *u)
@@ -729,12 +639,12 @@ html_link(struct buf *b, const char *url, const char *label)
 {
 	if (is_web_url(url)) {
 		buf_adds(b, "<a href=\"");
-		html_add(b, url);
+		text_html_escape(b, url);
 		buf_adds(b, "\">");
-		html_add(b, label != NULL ? label : url);
+		text_html_escape(b, label != NULL ? label : url);
 		buf_adds(b, "</a>");
 	} else {
-		html_add(b, label != NULL ? label : url);
+		text_html_escape(b, label != NULL ? label : url);
 	}
 }
 
@@ -773,7 +683,7 @@ text_subject(const struct imip_invite_text *t, struct buf *b)
 
 /*
  * One renderer for both bodies, so the text and the HTML never say
- * different things.  In HTML mode every input goes through html_add().
+ * different things.  In HTML mode every input goes through text_html_escape().
  */
 struct out {
 	struct buf *b;
@@ -784,7 +694,7 @@ static void
 put(struct out *o, const char *s)
 {
 	if (o->html)
-		html_add(o->b, s);
+		text_html_escape(o->b, s);
 	else
 		buf_adds(o->b, s);
 }
@@ -841,7 +751,7 @@ render(const struct imip_invite_text *t, struct out *o)
 	tag(o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>");
 	if (o->html)
-		html_add(o->b, title);
+		text_html_escape(o->b, title);
 	tag(o, "</title></head>\n<body style=\"font-family: sans-serif\">\n"
 	    "<p>");
 	put(o, "Hello");
@@ -936,11 +846,11 @@ render(const struct imip_invite_text *t, struct out *o)
 		if (set(t->secretary_email)) {
 			put(o, set(t->secretary_name) ? " <" : "");
 			if (o->html &&
-			    imip_address_is_valid(t->secretary_email)) {
+			    text_email_is_valid(t->secretary_email)) {
 				buf_adds(o->b, "<a href=\"mailto:");
-				html_add(o->b, t->secretary_email);
+				text_html_escape(o->b, t->secretary_email);
 				buf_adds(o->b, "\">");
-				html_add(o->b, t->secretary_email);
+				text_html_escape(o->b, t->secretary_email);
 				buf_adds(o->b, "</a>");
 			} else {
 				put(o, t->secretary_email);

@@ -34,15 +34,6 @@
 
 #include "err.h"
 
-/*
- * A plain addr-spec local@domain: printable ASCII, no spaces, no CR/LF,
- * none of <>"(),;:\ and [], exactly one @, a non-empty local part, a dot
- * inside the domain, at most 254 characters.  Stricter than RFC 5321 on
- * purpose: such an address is safe in a header, an SMTP envelope and an
- * iCalendar mailto: URI alike.  NULL is not valid.
- */
-bool imip_address_is_valid(const char *addr);
-
 /* Every pointer is borrowed for the duration of the call only. */
 struct imip_message {
 	const char *from_addr;		/* --mail-from: envelope and From: */

@@ -1,5 +1,6 @@
 /*
- * config.c - flags, environment variables and defaults (CONTRACT.md §3).
+ * config.c - flags, environment variables and defaults (docs/operations.md,
+ * "Flags").
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "text.h"
 #include "xalloc.h"
 
 struct flag {
@@ -129,6 +131,22 @@ read_first_line(const char *path, struct err *err)
 	return xstrdup(s);
 }
 
+/* A number from the environment variable var within [min, max], else
+ * def: these settings exist for the tests, and a bad one must not stop
+ * the service. */
+static double
+env_number(const char *var, double min, double max, double def)
+{
+	const char *v = getenv(var);
+	char *end;
+	double x;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	x = strtod(v, &end);
+	return *end == '\0' && x >= min && x <= max ? x : def;
+}
+
 static int
 apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 {
@@ -156,6 +174,12 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 	    cfg->base_url[strlen(cfg->base_url) - 1] == '/')
 		cfg->base_url[strlen(cfg->base_url) - 1] = '\0';
 	if (raw->mail_from) {
+		/* It is the sender of every mail and the ORGANIZER of every
+		 * calendar: both refuse what the one address check refuses. */
+		if (!text_email_is_valid(raw->mail_from))
+			return err_set(err, ERR_INVALID, "--mail-from '%.200s' "
+			    "is not a plain e-mail address (e.g. "
+			    "clubmatch@example.org)", raw->mail_from);
 		snprintf(cfg->mail_from, sizeof(cfg->mail_from), "%s",
 		    raw->mail_from);
 	} else {
@@ -167,6 +191,9 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		snprintf(cfg->mail_from, sizeof(cfg->mail_from),
 		    "clubmatch@%s%s", host, strchr(host, '.') ? "" :
 		    ".localdomain");
+		if (!text_email_is_valid(cfg->mail_from))
+			snprintf(cfg->mail_from, sizeof(cfg->mail_from),
+			    "clubmatch@localhost.localdomain");
 	}
 	if (raw->smtp_password_file) {
 		cfg->smtp_password = read_first_line(raw->smtp_password_file,
@@ -174,6 +201,9 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		if (cfg->smtp_password == NULL)
 			return -1;
 	}
+	cfg->retry_scale = env_number("CLUBMATCH_RETRY_SCALE", 1e-9, 100, 1);
+	cfg->smtp_timeout = (long)env_number("CLUBMATCH_SMTP_TIMEOUT", 1,
+	    3600, 30);
 	if (cfg->threads <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

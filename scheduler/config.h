@@ -3,7 +3,8 @@
  *
  * Every flag --some-flag also reads CLUBMATCH_SOME_FLAG; the flag wins.
  * config_load() fills a struct config once in main(); nothing writes to
- * it afterwards, so every thread may read it.
+ * it afterwards, so every thread may read it.  This is the only module
+ * that reads the environment (tools/checksrc.py enforces it).
  */
 #ifndef CLUBMATCH_CONFIG_H
 #define CLUBMATCH_CONFIG_H
@@ -30,6 +31,12 @@ struct config {
 	const char *args[4];		/* positional arguments */
 	int nargs;
 	int threads;			/* HTTP worker threads */
+	/* Set by the environment only, for the tests (docs/operations.md,
+	 * "Settings for tests"). */
+	double retry_scale;		/* CLUBMATCH_RETRY_SCALE: outbox delays
+					 * times this (0 < x <= 100), 1 */
+	long smtp_timeout;		/* CLUBMATCH_SMTP_TIMEOUT: seconds for
+					 * a connection and a message, 30 */
 };
 
 /*

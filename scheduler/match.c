@@ -34,7 +34,7 @@ cmp_state_then_id(const void *a, const void *b, void *arg)
 	const struct club *clubs = arg;
 	const struct club *x = &clubs[*(const size_t *)a];
 	const struct club *y = &clubs[*(const size_t *)b];
-	int c = strcmp(x->state, y->state);
+	int c = strcmp(x->place.state, y->place.state);
 
 	return c ? c : (x->id > y->id) - (x->id < y->id);
 }
@@ -57,7 +57,7 @@ match_snapshot_new(const struct club *clubs, size_t n)
 	s->by_state = xcalloc(s->n ? s->n : 1, sizeof(*s->by_state));
 	for (i = 0; i < s->n; i++) {
 		const struct club *c = &s->clubs[i];
-		struct geo_site site = { c->id, { c->lat, c->lon } };
+		struct geo_site site = { c->id, { c->place.lat, c->place.lon } };
 
 		all[n_all++] = site;
 		if (c->accepts_remote) {
@@ -137,7 +137,7 @@ round1(double miles)
 static double
 miles_to(const struct match_where *w, const struct club *c)
 {
-	struct geo_point a = { w->lat, w->lon }, b = { c->lat, c->lon };
+	struct geo_point a = { w->lat, w->lon }, b = { c->place.lat, c->place.lon };
 
 	return w->has_point ? geo_distance_miles(a, b) : -1;
 }
@@ -165,7 +165,7 @@ state_lower_bound(const struct match_snapshot *s, const char *state)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(s->clubs[s->by_state[mid]].state, state) < 0)
+		if (strcmp(s->clubs[s->by_state[mid]].place.state, state) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -187,7 +187,7 @@ best_in_state(const struct match_snapshot *s, const struct match_where *w,
 		const struct club *c = &s->clubs[s->by_state[i]];
 		struct candidate cand;
 
-		if (strcmp(c->state, w->state) != 0)
+		if (strcmp(c->place.state, w->state) != 0)
 			break;
 		if (has_room && !has_room(c->id, arg))
 			continue;

@@ -1,6 +1,6 @@
 /*
- * meeting.c - meetings: create, change, cancel, one occurrence; and the
- * invitations each change queues.
+ * meeting.c - meetings: create, change, cancel, one occurrence, and the
+ * e-mails each change queues (docs/calendar.md, docs/email.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,8 @@
 #include "ics_event.h"
 #include "meeting.h"
 #include "rand.h"
+#include "store.h"
+#include "text.h"
 #include "xalloc.h"
 
 void
@@ -100,7 +102,7 @@ meeting_next(const struct meeting *m, const struct club *c,
 static bool
 text_ok(const char *s, size_t max, bool newlines)
 {
-	return s[0] == '\0' || service_text_is_clean(s, max, newlines);
+	return s[0] == '\0' || text_is_clean(s, max, newlines);
 }
 
 /* Applies in onto m (the current state, or zeros with defaults) and
@@ -127,7 +129,7 @@ meeting_apply(struct meeting *m, const struct club *c,
 		snprintf(m->video_url, sizeof(m->video_url), "%s",
 		    in->video_url);
 	if (in->title && (strlen(in->title) >= sizeof(m->title) ||
-	    !service_text_is_clean(in->title, sizeof(m->title) - 1, false)))
+	    !text_is_clean(in->title, sizeof(m->title) - 1, false)))
 		return err_set_field(err, ERR_INVALID, "title", "title must "
 		    "be 1 to 200 characters of text without control "
 		    "characters");
@@ -250,12 +252,31 @@ active_club(struct store *st, int64_t id, struct club *c, struct err *err)
 	return 0;
 }
 
+/* ==== reads ============================================================= */
+int
+meeting_get(struct store *st, int64_t id, struct meeting *m, struct club *c,
+    struct err *err)
+{
+	if (store_meeting_get(st, id, m, err) < 0)
+		return -1;
+	return c ? store_club_get(st, m->club_id, c, err) : 0;
+}
+
+int
+meeting_list(struct store *st, int64_t club_id, struct club *c,
+    int (*fn)(const struct meeting *m, void *arg), void *arg,
+    struct err *err)
+{
+	if (store_club_get(st, club_id, c, err) < 0)
+		return -1;
+	return store_meeting_each(st, club_id, true, fn, arg, err);
+}
+
 /* ==== changes =========================================================== */
 int
-meeting_create(struct service *svc, struct store *st, int64_t club_id,
+meeting_create(const struct config *cfg, struct store *st, int64_t club_id,
     const struct meeting_input *in, struct meeting *out, struct err *err)
 {
-	const struct config *cfg = service_config(svc);
 	struct meeting *m = xcalloc(1, sizeof(*m));
 	struct outbox_key k;
 	struct club c;
@@ -279,7 +300,7 @@ meeting_create(struct service *svc, struct store *st, int64_t club_id,
 		goto out_free;
 	}
 	m->club_id = club_id;
-	snprintf(m->timezone, sizeof(m->timezone), "%s", c.timezone);
+	snprintf(m->timezone, sizeof(m->timezone), "%s", c.place.timezone);
 	make_uid(cfg, m->uid, sizeof(m->uid));
 	if (in->video_url == NULL || in->video_url[0] == '\0')
 		make_video_url(cfg, &c, m->video_url, sizeof(m->video_url));
@@ -364,10 +385,9 @@ out_rollback:
 }
 
 int
-meeting_update(struct service *svc, struct store *st, int64_t id,
+meeting_update(const struct config *cfg, struct store *st, int64_t id,
     const struct meeting_input *in, struct meeting *out, struct err *err)
 {
-	const struct config *cfg = service_config(svc);
 	struct meeting *m = xmalloc(sizeof(*m)), *old = xmalloc(sizeof(*m));
 	struct outbox_key k;
 	struct club c;
@@ -405,7 +425,7 @@ out_free:
 }
 
 int
-meeting_cancel(struct service *svc, struct store *st, int64_t id,
+meeting_cancel(struct store *st, int64_t id,
     struct meeting *out, struct err *err)
 {
 	struct meeting *m = xmalloc(sizeof(*m));
@@ -413,7 +433,6 @@ meeting_cancel(struct service *svc, struct store *st, int64_t id,
 	struct club c;
 	int rc = -1;
 
-	(void)svc;
 	if (load_for_change(st, id, m, &c, err) < 0)
 		goto out_free;
 	m->sequence++;
@@ -430,11 +449,11 @@ out_free:
 }
 
 int
-meeting_occurrence_change(struct service *svc, struct store *st, int64_t id,
+meeting_occurrence_change(const struct config *cfg,
+    struct store *st, int64_t id,
     const char *date, const char *start, int64_t duration_minutes,
     struct meeting *out, struct err *err)
 {
-	const struct config *cfg = service_config(svc);
 	struct meeting *m = xmalloc(sizeof(*m));
 	struct meeting_ics *mi = xmalloc(sizeof(*mi));
 	struct meeting_occ occ;
@@ -511,101 +530,6 @@ out_free:
 	free(mi);
 	free(m);
 	return rc;
-}
-
-/* ==== invitations for newly assigned members ============================ */
-struct invite_plan {
-	struct meeting *m;	/* upcoming, sorted by club then id */
-	size_t n, cap;
-	const struct config *cfg;
-	time_t now;
-};
-
-static int
-plan_add(const struct meeting *m, void *arg)
-{
-	struct invite_plan *p = arg;
-	time_t next;
-
-	if (meeting_next(m, NULL, p->cfg, p->now, &next, 1) != 1)
-		return 0;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 8;
-		p->m = xreallocarray(p->m, p->cap, sizeof(*p->m));
-	}
-	p->m[p->n++] = *m;
-	return 0;
-}
-
-static int
-cmp_meeting_club(const void *a, const void *b)
-{
-	const struct meeting *x = a, *y = b;
-
-	if (x->club_id != y->club_id)
-		return (x->club_id > y->club_id) - (x->club_id < y->club_id);
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-struct invite_plan *
-meeting_plan_new(struct service *svc, struct store *st, int64_t club_id,
-    struct err *err)
-{
-	struct invite_plan *p = xcalloc(1, sizeof(*p));
-
-	p->cfg = service_config(svc);
-	p->now = time(NULL);
-	if (store_meeting_each(st, club_id, false, plan_add, p, err) < 0) {
-		meeting_plan_free(p);
-		return NULL;
-	}
-	if (p->n > 1)
-		qsort(p->m, p->n, sizeof(*p->m), cmp_meeting_club);
-	return p;
-}
-
-void
-meeting_plan_free(struct invite_plan *p)
-{
-	if (p == NULL)
-		return;
-	free(p->m);
-	free(p);
-}
-
-int
-meeting_plan_invite(const struct invite_plan *p, struct store *st,
-    int64_t member_id, int64_t club_id, struct err *err)
-{
-	size_t lo = 0, hi = p->n, i, j;
-
-	while (lo < hi) {	/* the first meeting of club_id */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->m[mid].club_id < club_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < p->n && p->m[i].club_id == club_id; i++) {
-		const struct meeting *m = &p->m[i];
-		struct outbox_key k = { m->id, m->sequence, "REQUEST", "" };
-
-		if (store_outbox_queue_member(st, &k, member_id, err) < 0)
-			return -1;
-		/* A moved occurrence is its own message (ICALENDAR F5);
-		 * cancelled ones travel as EXDATEs in the series. */
-		for (j = 0; j < m->n_occ; j++) {
-			if (m->occ[j].cancelled)
-				continue;
-			k = (struct outbox_key){ m->id, m->occ[j].sequence,
-			    "REQUEST", m->occ[j].date };
-			if (store_outbox_queue_member(st, &k, member_id,
-			    err) < 0)
-				return -1;
-		}
-	}
-	return 0;
 }
 
 /* ==== the rule in words ================================================= */

@@ -1,5 +1,6 @@
 /*
- * meeting.h - scheduling club meetings (CONTRACT.md §6, §7).
+ * meeting.h - scheduling club meetings (docs/api.md, "Meetings";
+ * docs/calendar.md).
  *
  * A meeting is a series (or one meeting) in wall-clock time and an IANA
  * zone; validation, recurrence and calendar text are the ics module's.
@@ -17,8 +18,7 @@
 #include "err.h"
 #include "ics_build.h"
 #include "model.h"
-#include "service.h"
-#include "store.h"
+#include "config.h"
 
 /* A meeting as given by a request.  NULL/-1: not given.  For PATCH,
  * rrule_null says the rule was set to null (a single meeting now). */
@@ -46,15 +46,29 @@ struct meeting_ics {
 void meeting_to_ics(const struct meeting *m, const struct club *c,
     const struct config *cfg, struct meeting_ics *out);
 
-int meeting_create(struct service *svc, struct store *st, int64_t club_id,
+struct store;
+
+/* The meeting id, and its club when c is not NULL. */
+int meeting_get(struct store *st, int64_t id, struct meeting *m,
+    struct club *c, struct err *err);
+/* Loads club club_id into *c, then calls fn for each of its meetings,
+ * cancelled ones too, in id order. */
+int meeting_list(struct store *st, int64_t club_id, struct club *c,
+    int (*fn)(const struct meeting *m, void *arg), void *arg,
+    struct err *err);
+
+/* Each change is one transaction that also queues the e-mails it causes
+ * (to the club's remote members) in the outbox. */
+int meeting_create(const struct config *cfg, struct store *st,
+    int64_t club_id,
     const struct meeting_input *in, struct meeting *out, struct err *err);
-int meeting_update(struct service *svc, struct store *st, int64_t id,
+int meeting_update(const struct config *cfg, struct store *st, int64_t id,
     const struct meeting_input *in, struct meeting *out, struct err *err);
 /* Cancels the series (kept, STATUS:CANCELLED) and queues CANCELs. */
-int meeting_cancel(struct service *svc, struct store *st, int64_t id,
-    struct meeting *out, struct err *err);
+int meeting_cancel(struct store *st, int64_t id, struct meeting *out,
+    struct err *err);
 /* Cancels (start == NULL) or moves one occurrence, by its original date. */
-int meeting_occurrence_change(struct service *svc, struct store *st,
+int meeting_occurrence_change(const struct config *cfg, struct store *st,
     int64_t id, const char *date, const char *start,
     int64_t duration_minutes, struct meeting *out, struct err *err);
 
@@ -66,18 +80,5 @@ int meeting_next(const struct meeting *m, const struct club *c,
  * "" for a single meeting or a rule too unusual to say briefly. */
 void meeting_recurrence_text(const char *rrule, const char *start_local,
     char *out, size_t size);
-
-/* The upcoming meetings of one club (club_id > 0) or of every club (0),
- * loaded once, so that many newly assigned members can be invited
- * without reading the meetings again for each. */
-struct invite_plan;
-struct invite_plan *meeting_plan_new(struct service *svc, struct store *st,
-    int64_t club_id, struct err *err);
-void meeting_plan_free(struct invite_plan *p);	/* NULL ok */
-/* Invites a member just assigned remotely to club_id to each upcoming
- * meeting of that club (and each moved occurrence), in the caller's
- * transaction. */
-int meeting_plan_invite(const struct invite_plan *p, struct store *st,
-    int64_t member_id, int64_t club_id, struct err *err);
 
 #endif

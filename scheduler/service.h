@@ -1,14 +1,17 @@
 /*
- * service.h - the domain operations behind the HTTP API and the CLI.
+ * service.h - the context every domain call runs in: the configuration,
+ * the ZIP table, the token key and the cached match snapshot.
  *
- * Each operation validates its input, then makes its change in one store
- * transaction (so a refused operation changes nothing), and reports bad
- * input as ERR_INVALID with err->field naming the input field.
+ * A struct service is shared by every thread.  The configuration and the
+ * ZIP table are read-only; the token key is written once, by
+ * service_load_key() before serving; the snapshot cache is behind a
+ * mutex.  The struct store passed to each domain call belongs to the
+ * calling thread (one connection per thread, docs/architecture.md).
  *
- * A struct service is shared by every thread: it holds the read-only
- * configuration and ZIP table, and the cached match snapshot behind a
- * read-write lock.  The struct store passed to each call belongs to the
- * calling thread.
+ * Domain calls (club_, member_, meeting_, invite_, feed_, token_) report
+ * bad input as ERR_INVALID with err->field naming the input field, and
+ * make each change in one store transaction, so a refused call changes
+ * nothing.
  */
 #ifndef CLUBMATCH_SERVICE_H
 #define CLUBMATCH_SERVICE_H
@@ -21,9 +24,10 @@
 #include "err.h"
 #include "geo_db.h"
 #include "model.h"
-#include "store.h"
 
 struct service;
+struct store;
+struct match_snapshot;
 
 /* cfg and geo are borrowed and must outlive the service. */
 struct service *service_new(const struct config *cfg,
@@ -32,86 +36,40 @@ void service_free(struct service *svc);	/* NULL ok */
 const struct geo_db *service_geo(const struct service *svc);
 const struct config *service_config(const struct service *svc);
 
-/* Loads (creating on first use) the key that feed and RSVP tokens are
- * derived from.  Call once before serving. */
+/* A store connection for the calling thread, on the configured database
+ * (the HTTP workers and the mail lanes each open one).  NULL with *err
+ * set.  Close with service_store_close(); NULL is a no-op there. */
+struct store *service_store_open(const struct service *svc,
+    struct err *err);
+void service_store_close(struct store *st);
+
+/* Loads (creating on first use) the key that link tokens are derived
+ * from (token.h).  Call once, before any thread derives a token. */
 int service_load_key(struct service *svc, struct store *st,
     struct err *err);
-/* A token for (kind, id): "<id>-<HMAC(key, kind:id)>", 160 bits nobody
- * without the key can forge.  Kinds: "feed" (member), "rsvp"
- * (invitation), "unsub" (member).  Shown in links, never stored. */
-void service_token(const struct service *svc, const char *kind, int64_t id,
-    char *out, size_t size);
-/* The id a genuine token of this kind names, or -1. */
-int64_t service_token_id(const struct service *svc, const char *kind,
-    const char *token);
-/* The feed token of a member: "<id>-<HMAC>", 160 bits nobody without the
- * key can forge; shown in feed_url and e-mails, never stored. */
-void service_feed_token(const struct service *svc, int64_t member_id,
-    char *out, size_t size);
-/* The member a feed token belongs to, or -1 when it is not genuine. */
-int64_t service_feed_member(const struct service *svc, const char *token);
+/* The 32-byte key: read-only after service_load_key(). */
+const unsigned char *service_key(const struct service *svc);
 
-/* ---- clubs ------------------------------------------------------------ */
-/* A club as given by a request or a CSV row.  Strings are borrowed; NULL
- * means "not given" (keep the old value on update, default on create). */
-struct club_input {
-	const char *name;
-	const char *zip;
-	const char *secretary_email;
-	const char *secretary_name;
-	int accepts_remote;		/* -1 not given, else 0/1 */
-	int64_t remote_capacity;	/* -2 not given, -1 no limit, >= 0 */
-};
-void club_input_init(struct club_input *in);
+/* Fills *out with the place of a 5-digit ZIP code; ERR_INVALID naming
+ * the field "zip" when it is malformed or unknown. */
+int service_zip_place(const struct service *svc, const char *zip,
+    struct place *out, struct err *err);
 
-int service_club_create(struct service *svc, struct store *st,
-    const struct club_input *in, struct club *out, struct err *err);
-int service_club_update(struct service *svc, struct store *st, int64_t id,
-    const struct club_input *in, struct club *out, struct err *err);
-/* Deactivates the club and re-matches its members, in one transaction. */
-int service_club_delete(struct service *svc, struct store *st, int64_t id,
-    struct err *err);
-/* Fills out->activity from the current snapshot. */
-int service_club_get(struct service *svc, struct store *st, int64_t id,
-    struct club *out, struct err *err);
-/* Fills the activity of clubs[0..n) from one look at the current
- * snapshot (0 for inactive or unknown clubs). */
-void service_clubs_activity(struct service *svc, struct store *st,
-    struct club *clubs, size_t n);
+/* ---- for the domain modules -------------------------------------------- */
+/*
+ * A counted reference to the match snapshot that reflects what st sees
+ * now (rebuilt, once, when clubs or meetings changed or it is older than
+ * ten minutes).  NULL with *err when it cannot be built.  Give it back
+ * with service_snapshot_put().
+ */
+struct snapshot_ref;
+struct snapshot_ref *service_snapshot_get(struct service *svc,
+    struct store *st, struct err *err);
+const struct match_snapshot *service_snapshot(const struct snapshot_ref *r);
+void service_snapshot_put(struct service *svc, struct snapshot_ref *r);
 
-/* ---- members ---------------------------------------------------------- */
-struct member_input {
-	const char *name;
-	const char *email;
-	const char *zip;
-	const char *state;
-	const char *phone;
-	const char *preferred_channel;
-};
-void member_input_init(struct member_input *in);
-
-/* Creates a member and, when match is true, assigns it (§5) in the same
- * transaction. */
-int service_member_create(struct service *svc, struct store *st,
-    const struct member_input *in, bool match, struct member *out,
-    struct err *err);
-
-struct match_counts {
-	long assigned;		/* local + remote */
-	long local;
-	long remote;
-	long unassigned;
-};
-/* Assigns every never-matched member in one pass and one transaction.
- * progress (may be NULL) is called now and then with done/total. */
-int service_match_all(struct service *svc, struct store *st,
-    struct match_counts *counts,
-    void (*progress)(size_t done, size_t total, void *arg), void *arg,
-    struct err *err);
-
-/* ---- validation helpers shared with the importers -------------------- */
-bool service_email_is_valid(const char *email);
-/* Text fit for a name: 1..max bytes of valid UTF-8, no control chars. */
-bool service_text_is_clean(const char *s, size_t max, bool allow_newlines);
+/* Rolls back st's transaction and drops the cached snapshot, which may
+ * show what the rolled-back change did. */
+void service_rollback(struct service *svc, struct store *st);
 
 #endif

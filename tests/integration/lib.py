@@ -8,6 +8,7 @@ port with a temporary database, an HTTP client, a real SMTP server
         check(st == 200, "healthz answers 200")
     done()
 """
+import email.utils
 import json
 import os
 import signal
@@ -48,6 +49,17 @@ def eq(got, want, name):
 
 def done():
     sys.exit(1 if _failures else 0)
+
+
+def parse_date(value):
+    """The datetime of an RFC 5322 (e-mail, HTTP) date, or None when value
+    is missing or no such date (email.utils raises instead)."""
+    if value is None:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def free_port():

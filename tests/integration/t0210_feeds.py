@@ -8,7 +8,6 @@ and the feed tokens: one member's club only, tampered tokens 404, 429
 after many bad attempts.
 """
 import datetime as dt
-import email.utils
 import os
 import re
 import sys
@@ -17,6 +16,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *                        # noqa: E402,F401,F403
 from meetlib import *                    # noqa: E402,F401,F403
+from icalendar import Calendar           # noqa: E402
 
 TITLE = "Board: budget, bylaws; C:\\dir \U0001F389 party \u00e9t\u00e9"
 DESCRIPTION = ("Agenda \u00e9t\u00e9 \U0001F600, items; back\\slash\n"
@@ -24,7 +24,9 @@ DESCRIPTION = ("Agenda \u00e9t\u00e9 \U0001F600, items; back\\slash\n"
 CLUB_NAME = "Chess, Go; Checkers Club"
 
 
-def calendar_basics(name, data):
+def calendar_basics(name, data, events=True):
+    """The checks every served calendar passes; events=False for a
+    calendar that may hold no VEVENT.  Returns the parsed calendar."""
     raw_lines_ok(name, data)
     ok, msg = ics_check(data, "PUBLISH")
     check(ok, "%s passes libical's check (ics_check)" % name, msg)
@@ -33,7 +35,11 @@ def calendar_basics(name, data):
     except Exception as exc:  # noqa: BLE001 - any parse error is a failure
         check(False, "%s parses with python3-icalendar" % name, exc)
         return None
-    check(True, "%s parses with python3-icalendar" % name)
+    check(isinstance(cal, Calendar) and cal.name == "VCALENDAR" and
+          (not events or len(cal.walk("VEVENT")) >= 1),
+          "%s parses with python3-icalendar: a VCALENDAR%s" % (
+              name, " with at least one VEVENT" if events else ""),
+          data[:800])
     check(data.startswith(b"BEGIN:VCALENDAR\r\n"), "%s starts with "
           "BEGIN:VCALENDAR (no BOM)" % name)
     check(str(cal.get("PRODID", "")).startswith("-//"),
@@ -75,7 +81,7 @@ def etag_cycle(s, name, path, token, change):
           and "utf-8" in h1.get("content-type", "").lower(),
           "%s is text/calendar; charset=utf-8" % name, h1)
     lm = h1.get("last-modified")
-    check(lm and email.utils.parsedate_to_datetime(lm) is not None,
+    check(parse_date(lm) is not None,
           "%s has a Last-Modified date" % name, lm)
     st, body = s.call("GET", path, token=token,
                       headers={"If-None-Match": etag})
@@ -101,10 +107,11 @@ def etag_cycle(s, name, path, token, change):
     check(st == 200 and h3.get("etag") and h3["etag"] != etag,
           "%s after a change: 200 with a new ETag" % name,
           "status %s etag %s -> %s" % (st, etag, h3.get("etag")))
-    check(h3.get("last-modified") and
-          email.utils.parsedate_to_datetime(h3["last-modified"]) >=
-          email.utils.parsedate_to_datetime(lm),
-          "%s Last-Modified does not go back" % name)
+    lm3 = parse_date(h3.get("last-modified"))
+    check(lm3 is not None and parse_date(lm) is not None and
+          lm3 >= parse_date(lm),
+          "%s Last-Modified does not go back" % name,
+          "%s -> %s" % (lm, h3.get("last-modified")))
     return d1, d3
 
 
@@ -216,7 +223,7 @@ def formats(s):
              lone):
         st, empty = get_raw(s, feed_path(s, lone["id"]), token=None)
         check(st == 200, "an unassigned member's feed -> 200")
-        ce = calendar_basics("empty feed", empty)
+        ce = calendar_basics("empty feed", empty, events=False)
         if ce is not None:
             eq(len(ce.walk("VEVENT")), 0, "the empty feed has no VEVENT")
     return club, mem

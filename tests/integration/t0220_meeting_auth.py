@@ -63,7 +63,9 @@ def main():
               "a second token of the same club works too", me)
 
         ma = mk_meeting(s, a["id"], token=ta, title="Alpha monthly")
-        check(True, "A's secretary creates a meeting in club A")
+        check(isinstance(ma.get("id"), int) and ma["id"] > 0 and
+              ma.get("club_id") == a["id"],
+              "A's secretary creates a meeting in club A", ma)
         mb = mk_meeting(s, b["id"], token=tb, title="Beta monthly")
         mk_member(s, "Remote Reader", "remote@example.org", "59001")
 

@@ -8,7 +8,6 @@ the exact bytes, the envelope, connection reuse, the error classes for 4xx,
 """
 import email
 import email.policy
-import email.utils
 import os
 import shutil
 import subprocess
@@ -17,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import check, done              # noqa: E402
+from lib import check, done, parse_date  # noqa: E402
 from smtpsink import SmtpSink             # noqa: E402
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -91,8 +90,8 @@ def check_message(raw, name, method="REQUEST"):
     check(str(msg["Subject"]).startswith(
         "Cancelled: " if method == "CANCEL" else "Invitation: R\u00e9union"),
         name + ": subject decodes", str(msg["Subject"]))
-    check(email.utils.parsedate_to_datetime(str(msg["Date"])) is not None,
-          name + ": Date parses")
+    check(parse_date(msg["Date"]) is not None, name + ": Date parses",
+          str(msg["Date"]))
     check(str(msg["Message-ID"]).startswith("<mailsend.") and
           str(msg["Message-ID"]).endswith("@clubmatch.test>"),
           name + ": Message-ID", str(msg["Message-ID"]))

@@ -23,7 +23,10 @@ becomes 50 ms, 150 ms, ...) and CLUBMATCH_SMTP_TIMEOUT=2.
             occurrence) is ever queued twice
 """
 import collections
+import errno
 import os
+import signal
+import socket
 import sys
 import time
 
@@ -91,6 +94,26 @@ def unique_keys(s, what):
     return sum(keys.values())
 
 
+def pid_gone(pid):
+    """True when no process has pid any more (killed and reaped)."""
+    try:
+        os.kill(pid, 0)
+    except OSError as e:
+        return e.errno == errno.ESRCH
+    return False
+
+
+def port_refuses(port):
+    """True when nothing listens on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 # ==== SMTP down, SIGKILL, restart, SMTP back ================================
 def down_kill_restart():
     sink = Sink().start()
@@ -108,8 +131,14 @@ def down_kill_restart():
            "down: all %d invitations pending" % len(addrs))
         eq(outbox(s, "failed"), [], "down: nothing failed (an outage is "
            "transient)")
-        s.kill9()
-        check(True, "down: service killed with SIGKILL")
+        pid = s.proc.pid
+        rc = s.kill9()
+        check(rc == -signal.SIGKILL and pid_gone(pid) and
+              port_refuses(s.port),
+              "down: service killed with SIGKILL (exit status %s), its pid "
+              "gone and its port closed" % rc,
+              "pid %d gone %s, port %d refuses %s" % (
+                  pid, pid_gone(pid), s.port, port_refuses(s.port)))
         s.start()
         eq(len(outbox(s, "pending")), len(addrs),
            "down: after the restart all invitations are still pending")

@@ -479,8 +479,9 @@ def browse(s, d, cid, mid, mtg, token, today, downloads):
         check(all(x["responded_at"] for x in rows_ if x["rsvp"] != "needs-action"),
               "the CSV has when they answered")
     urls = requested_urls(d)
-    check(all(token not in u for u in urls), "the CSV fetch keeps the token "
-          "out of the URL too")
+    check(any("/attendees" in u for u in urls) and
+          all(token not in u for u in urls), "the CSV fetch keeps the token "
+          "out of the URL too", "\n".join(urls))
 
     # ---- keyboard and focus, labels ----------------------------------------
     q(d, "#reload").click()

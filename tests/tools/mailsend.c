@@ -28,6 +28,7 @@
 #include "err.h"
 #include "imip.h"
 #include "mail.h"
+#include "text.h"
 
 static const char ICS_FMT[] =
     "BEGIN:VCALENDAR\r\n"
@@ -215,8 +216,8 @@ main(int argc, char **argv)
 	msgs = calloc((size_t)count + 1, sizeof(*msgs));
 	lens = calloc((size_t)count + 1, sizeof(*lens));
 	for (i = 0; i < count; i++) {
-		msgs[i] = build_one((int)i, imip_address_is_valid(from) ? from :
-		    "clubmatch@clubmatch.test", imip_address_is_valid(to) ? to :
+		msgs[i] = build_one((int)i, text_email_is_valid(from) ? from :
+		    "clubmatch@clubmatch.test", text_email_is_valid(to) ? to :
 		    "zoe@example.com", method, &lens[i]);
 		if (dump != NULL) {
 			char path[4096];

@@ -115,10 +115,11 @@ count_event_lines(const char *unfolded, const char *prefix)
 static bool
 has_line(const char *unfolded, const char *line)
 {
-	char *want = malloc(strlen(line) + 5);
+	size_t n = strlen(line) + 5;
+	char *want = malloc(n);
 	bool found;
 
-	sprintf(want, "\r\n%s\r\n", line);
+	snprintf(want, n, "\r\n%s\r\n", line);
 	found = strstr(unfolded, want) != NULL;
 	free(want);
 	return found;
@@ -527,7 +528,8 @@ test_folding_utf8(void)
 		icalcomponent *cal;
 
 		memset(title, 'a', (size_t)off);
-		strcpy(title + off, "\xf0\x9f\x8e\x89\xc3\xa9\xe2\x82\xac"
+		snprintf(title + off, sizeof(title) - (size_t)off, "%s",
+		    "\xf0\x9f\x8e\x89\xc3\xa9\xe2\x82\xac"
 		    "\xf0\x9f\x8e\x89 end");
 		for (i = 0; i < 300; i++)
 			memcpy(desc + 4 * i, (i + off) % 3 ?

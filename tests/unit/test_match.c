@@ -37,9 +37,9 @@ club_at(int64_t id, const char *state, double lat, double lon,
 	memset(&c, 0, sizeof(c));
 	c.id = id;
 	snprintf(c.name, sizeof(c.name), "Club %lld", (long long)id);
-	snprintf(c.state, sizeof(c.state), "%s", state);
-	c.lat = lat;
-	c.lon = lon;
+	snprintf(c.place.state, sizeof(c.place.state), "%s", state);
+	c.place.lat = lat;
+	c.place.lon = lon;
 	c.activity = activity;
 	c.accepts_remote = remote;
 	c.remote_capacity = -1;
@@ -275,7 +275,7 @@ test_local_real_zips(void)
 		club_zip(2, "60201", 0, true),
 	};
 	struct assignment a = match(c, 2, at_zip("60601"), NULL);
-	struct geo_point p = { c[1].lat, c[1].lon };
+	struct geo_point p = { c[1].place.lat, c[1].place.lon };
 	struct match_where w = at_zip("60601");
 	struct geo_point m = { w.lat, w.lon };
 
@@ -606,7 +606,7 @@ test_snapshot_copies(void)
 	struct match_where w = at_base("KS");
 	struct assignment a;
 
-	c[0].lat = 0;
+	c[0].place.lat = 0;
 	c[0].id = 99;
 	snprintf(c[0].name, sizeof(c[0].name), "changed");
 	match_one(s, &w, NULL, NULL, &a);
@@ -630,7 +630,7 @@ brute(const struct club *c, size_t n, const struct match_where *w,
 	bool in_state = false;
 
 	for (i = 0; i < n; i++) {	/* local */
-		struct geo_point p = { c[i].lat, c[i].lon };
+		struct geo_point p = { c[i].place.lat, c[i].place.lon };
 		double d = geo_distance_miles(m, p);
 
 		if (!c[i].active || d > 25.0)
@@ -643,14 +643,14 @@ brute(const struct club *c, size_t n, const struct match_where *w,
 		return -best;	/* negative: local */
 	}
 	for (i = 0; i < n; i++) {	/* in state */
-		struct geo_point p = { c[i].lat, c[i].lon };
+		struct geo_point p = { c[i].place.lat, c[i].place.lon };
 		double d = geo_distance_miles(m, p);
 		bool isfull = false;
 
 		for (j = 0; full && full[j]; j++)
 			isfull |= full[j] == c[i].id;
 		if (!c[i].active || !c[i].accepts_remote || isfull ||
-		    strcmp(c[i].state, w->state) != 0)
+		    strcmp(c[i].place.state, w->state) != 0)
 			continue;
 		in_state = true;
 		if (c[i].activity > bact || (c[i].activity == bact &&
@@ -662,7 +662,7 @@ brute(const struct club *c, size_t n, const struct match_where *w,
 		return best;
 	}
 	for (i = 0; i < n; i++) {	/* 5 nearest with room */
-		struct geo_point p = { c[i].lat, c[i].lon };
+		struct geo_point p = { c[i].place.lat, c[i].place.lon };
 		double d = geo_distance_miles(m, p);
 		bool isfull = false;
 

@@ -136,13 +136,13 @@ sample_club(const char *name)
 	memset(&c, 0, sizeof(c));
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	snprintf(c.slug, sizeof(c.slug), "slug");
-	snprintf(c.zip, sizeof(c.zip), "60601");
-	snprintf(c.city, sizeof(c.city), "Chicago");
-	snprintf(c.state, sizeof(c.state), "IL");
-	snprintf(c.county, sizeof(c.county), "Cook");
-	snprintf(c.timezone, sizeof(c.timezone), "America/Chicago");
-	c.lat = 41.8858;
-	c.lon = -87.6181;
+	snprintf(c.place.zip, sizeof(c.place.zip), "60601");
+	snprintf(c.place.city, sizeof(c.place.city), "Chicago");
+	snprintf(c.place.state, sizeof(c.place.state), "IL");
+	snprintf(c.place.county, sizeof(c.place.county), "Cook");
+	snprintf(c.place.timezone, sizeof(c.place.timezone), "America/Chicago");
+	c.place.lat = 41.8858;
+	c.place.lon = -87.6181;
 	snprintf(c.secretary_email, sizeof(c.secretary_email),
 	    "sec@example.org");
 	c.accepts_remote = true;
@@ -158,12 +158,12 @@ sample_member(const char *email, int64_t club, enum match_mode mode)
 	memset(&m, 0, sizeof(m));
 	snprintf(m.name, sizeof(m.name), "Member %s", email);
 	snprintf(m.email, sizeof(m.email), "%s", email);
-	snprintf(m.zip, sizeof(m.zip), "62901");
-	snprintf(m.city, sizeof(m.city), "Carbondale");
-	snprintf(m.state, sizeof(m.state), "IL");
-	snprintf(m.timezone, sizeof(m.timezone), "America/Chicago");
-	m.lat = 37.7;
-	m.lon = -89.2;
+	snprintf(m.place.zip, sizeof(m.place.zip), "62901");
+	snprintf(m.place.city, sizeof(m.place.city), "Carbondale");
+	snprintf(m.place.state, sizeof(m.place.state), "IL");
+	snprintf(m.place.timezone, sizeof(m.place.timezone), "America/Chicago");
+	m.place.lat = 37.7;
+	m.place.lon = -89.2;
 	m.assignment.club_id = club;
 	m.assignment.mode = mode;
 	m.assignment.distance_miles = club ? 12.5 : -1;
@@ -231,8 +231,8 @@ test_migrate_from_v1(void)
 	/* The old rows are all there, unchanged. */
 	CHECK(store_club_get(s, 7, &c, &err) == 0);
 	CHECK_STR(c.name, "Loop Readers");
-	CHECK_STR(c.zip, "60601");
-	CHECK_STR(c.timezone, "America/Chicago");
+	CHECK_STR(c.place.zip, "60601");
+	CHECK_STR(c.place.timezone, "America/Chicago");
 	CHECK_STR(c.secretary_name, "Sam Secretary");
 	CHECK(c.remote_capacity == 3);
 	CHECK(c.remote_members == 1);	/* Ann, counted by the v1 trigger */
@@ -249,8 +249,8 @@ test_migrate_from_v1(void)
 	CHECK(store_member_get(s, 43, &m, &err) == 0);
 	CHECK(m.assignment.mode == MODE_NONE);	/* never matched */
 	CHECK(m.assignment.distance_miles < 0);
-	CHECK_STR(m.state, "VT");
-	CHECK_STR(m.zip, "");
+	CHECK_STR(m.place.state, "VT");
+	CHECK_STR(m.place.zip, "");
 
 	/* The v1 triggers still work after the migration. */
 	CHECK(store_club_room(s, 7, &members, &cap));

@@ -1,15 +1,16 @@
 /*
- * http_json.c - reading request fields and writing records as JSON.
+ * http_json.c - reading request fields and writing records as JSON
+ * (docs/api.md, "Records").
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "http_int.h"
-#include "rand.h"
+#include "token.h"
 
 bool
-json_get_string(json_t *o, const char *key, const char **out,
+http_json_get_string(json_t *o, const char *key, const char **out,
     struct response *rs)
 {
 	json_t *v = json_object_get(o, key);
@@ -32,7 +33,7 @@ json_get_string(json_t *o, const char *key, const char **out,
 }
 
 bool
-json_get_bool(json_t *o, const char *key, int *out, struct response *rs)
+http_json_get_bool(json_t *o, const char *key, int *out, struct response *rs)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -49,8 +50,8 @@ json_get_bool(json_t *o, const char *key, int *out, struct response *rs)
 }
 
 bool
-json_get_int(json_t *o, const char *key, int64_t *out, int64_t absent_value,
-    int64_t null_value, struct response *rs)
+http_json_get_int(json_t *o, const char *key, int64_t *out,
+    int64_t absent_value, int64_t null_value, struct response *rs)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -72,7 +73,7 @@ json_get_int(json_t *o, const char *key, int64_t *out, int64_t absent_value,
 }
 
 bool
-json_only_keys(json_t *o, const char *const *keys, struct response *rs)
+http_json_only_keys(json_t *o, const char *const *keys, struct response *rs)
 {
 	const char *key;
 	json_t *v;
@@ -94,7 +95,7 @@ json_only_keys(json_t *o, const char *const *keys, struct response *rs)
 }
 
 bool
-json_no_null(json_t *o, const char *const *keys, struct response *rs)
+http_json_no_null(json_t *o, const char *const *keys, struct response *rs)
 {
 	size_t i;
 
@@ -109,36 +110,36 @@ json_no_null(json_t *o, const char *const *keys, struct response *rs)
 }
 
 static json_t *
-json_str_or_null(const char *s)
+str_or_null(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();
 }
 
 /* Miles with one decimal, as the contract reports them. */
 static json_t *
-json_miles(double miles)
+miles_or_null(double miles)
 {
 	return miles < 0 ? json_null() : json_real(round(miles * 10) / 10);
 }
 
 json_t *
-json_club(const struct club *c)
+http_json_club(const struct club *c)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_integer(c->id));
 	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "zip", json_string(c->zip));
-	json_object_set_new(o, "city", json_string(c->city));
-	json_object_set_new(o, "state", json_string(c->state));
-	json_object_set_new(o, "county", json_string(c->county));
-	json_object_set_new(o, "lat", json_real(c->lat));
-	json_object_set_new(o, "lon", json_real(c->lon));
-	json_object_set_new(o, "timezone", json_string(c->timezone));
+	json_object_set_new(o, "zip", json_string(c->place.zip));
+	json_object_set_new(o, "city", json_string(c->place.city));
+	json_object_set_new(o, "state", json_string(c->place.state));
+	json_object_set_new(o, "county", json_string(c->place.county));
+	json_object_set_new(o, "lat", json_real(c->place.lat));
+	json_object_set_new(o, "lon", json_real(c->place.lon));
+	json_object_set_new(o, "timezone", json_string(c->place.timezone));
 	json_object_set_new(o, "secretary_email",
 	    json_string(c->secretary_email));
 	json_object_set_new(o, "secretary_name",
-	    json_str_or_null(c->secretary_name));
+	    str_or_null(c->secretary_name));
 	json_object_set_new(o, "accepts_remote",
 	    json_boolean(c->accepts_remote));
 	json_object_set_new(o, "remote_capacity", c->remote_capacity < 0 ?
@@ -151,7 +152,7 @@ json_club(const struct club *c)
 }
 
 json_t *
-json_assignment(const struct assignment *a)
+http_json_assignment(const struct assignment *a)
 {
 	json_t *o = json_object();
 	const char *reason = a->reason;
@@ -164,39 +165,38 @@ json_assignment(const struct assignment *a)
 	json_object_set_new(o, "club_name", a->club_id > 0 ?
 	    json_string(a->club_name) : json_null());
 	json_object_set_new(o, "distance_miles", a->club_id > 0 ?
-	    json_miles(a->distance_miles) : json_null());
+	    miles_or_null(a->distance_miles) : json_null());
 	json_object_set_new(o, "mode", json_string(mode_name(a->mode)));
 	json_object_set_new(o, "reason", json_string(reason));
 	return o;
 }
 
 json_t *
-json_member(struct request *rq, const struct member *m)
+http_json_member(struct request *rq, const struct member *m)
 {
 	json_t *o = json_object();
-	char token[64], url[512];
+	char url[512];
 
 	json_object_set_new(o, "id", json_integer(m->id));
 	json_object_set_new(o, "name", json_string(m->name));
 	json_object_set_new(o, "email", json_string(m->email));
-	json_object_set_new(o, "zip", json_str_or_null(m->zip));
-	json_object_set_new(o, "city", json_str_or_null(m->city));
-	json_object_set_new(o, "state", json_str_or_null(m->state));
-	json_object_set_new(o, "timezone", json_str_or_null(m->timezone));
-	json_object_set_new(o, "phone", json_str_or_null(m->phone));
+	json_object_set_new(o, "zip", str_or_null(m->place.zip));
+	json_object_set_new(o, "city", str_or_null(m->place.city));
+	json_object_set_new(o, "state", str_or_null(m->place.state));
+	json_object_set_new(o, "timezone", str_or_null(m->place.timezone));
+	json_object_set_new(o, "phone", str_or_null(m->phone));
 	json_object_set_new(o, "preferred_channel",
-	    json_str_or_null(m->preferred_channel));
+	    str_or_null(m->preferred_channel));
 	json_object_set_new(o, "unsubscribed", json_boolean(m->unsubscribed));
-	json_object_set_new(o, "assignment", json_assignment(&m->assignment));
-	service_feed_token(rq->svc, m->id, token, sizeof(token));
-	snprintf(url, sizeof(url), "%s/feeds/%s.ics", rq->cfg->base_url,
-	    token);
+	json_object_set_new(o, "assignment", http_json_assignment(&m->assignment));
+	token_link_url(rq->svc, "/feeds/", "feed", m->id, ".ics", url,
+	    sizeof(url));
 	json_object_set_new(o, "feed_url", json_string(url));
 	return o;
 }
 
 json_t *
-json_page(json_t *items, int64_t next)
+http_json_page(json_t *items, int64_t next)
 {
 	json_t *o = json_object();
 	char cursor[32];

@@ -1,11 +1,16 @@
 /*
- * store.h - everything clubmatch keeps, in one SQLite database.
+ * store.h - everything clubmatch keeps, behind one interface.
  *
- * The only module that speaks SQL.  A struct store is one connection with
- * its prepared statements; it belongs to one thread at a time (the HTTP
- * layer keeps one per worker thread).  Several connections, in this and
- * in other processes (the CLI), share the database through WAL mode and
- * a busy time-out.
+ * The only module that speaks SQL, and the only one that knows which
+ * database is behind it: today SQLite (store_sqlite.c).  Nothing here
+ * names a SQLite type, so a second backend is a second file implementing
+ * these same functions (docs/architecture.md, "The store").  The row
+ * types are in model.h.
+ *
+ * A struct store is one connection with its prepared statements; it
+ * belongs to one thread at a time (the HTTP layer keeps one per worker
+ * thread).  Several connections, in this and in other processes (the
+ * CLI), share the database (SQLite: WAL mode and a busy time-out).
  *
  * Every change the service makes is one transaction: callers wrap the
  * calls of one change in store_begin() / store_commit(), and
@@ -57,12 +62,14 @@ int store_club_get(struct store *s, int64_t id, struct club *out,
 /* Writes the editable fields of c (by c->id). */
 int store_club_update(struct store *s, const struct club *c,
     struct err *err);
-/* Calls fn for clubs with id > after, in id order, at most limit (<= 0:
- * no limit), active ones only when active_only.  fn returning non-zero
- * stops the walk.  Returns the number of rows visited or -1. */
-int store_club_each(struct store *s, int64_t after, int limit,
-    bool active_only, int (*fn)(const struct club *c, void *arg),
-    void *arg, struct err *err);
+/* Clubs with id > after, in id order, at most limit (<= 0: no limit),
+ * active ones only when active_only, into a new array *out of *n
+ * entries (free() it). */
+int store_club_list(struct store *s, int64_t after, int limit,
+    bool active_only, struct club **out, size_t *n, struct err *err);
+/* Every club (active ones only when active_only), as store_club_list. */
+int store_club_all(struct store *s, bool active_only, struct club **out,
+    size_t *n, struct err *err);
 /* *remote_members and *capacity (-1: no limit) of an active club; false
  * when the club is gone or inactive. */
 bool store_club_room(struct store *s, int64_t id, int64_t *remote_members,
@@ -73,13 +80,6 @@ bool store_club_room(struct store *s, int64_t id, int64_t *remote_members,
 int store_member_insert(struct store *s, struct member *m, struct err *err);
 int store_member_get(struct store *s, int64_t id, struct member *out,
     struct err *err);
-struct member_filter {
-	int64_t after;		/* id cursor, 0 for the first page */
-	int limit;		/* <= 0: no limit */
-	int64_t club_id;	/* 0: any */
-	enum match_mode mode;	/* MODE_NONE: any */
-	bool unmatched_only;	/* only members not assigned a club */
-};
 int store_member_each(struct store *s, const struct member_filter *f,
     int (*fn)(const struct member *m, void *arg), void *arg,
     struct err *err);
@@ -152,25 +152,6 @@ int store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
 int store_outbox_queue_member(struct store *s, const struct outbox_key *k,
     int64_t member_id, struct err *err);
 
-/* One outbox row, with the invitation it belongs to. */
-struct outbox_row {
-	int64_t id;
-	int64_t invitation_id;
-	int64_t meeting_id;
-	int64_t member_id;
-	int sequence;
-	char method[8];			/* REQUEST, CANCEL */
-	char occurrence[11];		/* YYYY-MM-DD or "" for the series */
-	char status[8];			/* pending, sent, failed */
-	int attempts;
-	time_t next_attempt_at;
-	char last_error[256];
-	char to[EMAIL_MAX_LEN + 1];
-	char subject[256];
-	time_t created_at;
-	time_t sent_at;			/* 0 until sent */
-	bool uninvited;			/* the invitation was withdrawn */
-};
 /* Up to limit pending rows due at `now`, oldest first, into out: those
  * of lane `lane` of `lanes` (row id modulo lanes), so that parallel
  * senders never take the same row. */
@@ -185,34 +166,11 @@ int store_outbox_each(struct store *s, const char *status, int64_t after,
     int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
     struct err *err);
 
-struct invitation {
-	int64_t id;
-	int64_t meeting_id;
-	int64_t member_id;
-	char rsvp[16];			/* needs-action accepted declined
-					 * tentative */
-	time_t invited_at;
-	time_t responded_at;		/* 0: no answer yet */
-};
 int store_invitation_get(struct store *s, int64_t id, struct invitation *out,
     struct err *err);
 int store_invitation_answer(struct store *s, int64_t id, const char *rsvp,
     struct err *err);
 
-/* An invited member, as the secretary sees them. */
-struct attendee {
-	int64_t member_id;
-	int64_t invitation_id;
-	char name[NAME_MAX_LEN + 1];
-	char email[EMAIL_MAX_LEN + 1];
-	char city[64];
-	char state[3];
-	double distance_miles;		/* < 0: unknown */
-	enum match_mode mode;
-	char rsvp[16];
-	time_t invited_at;
-	time_t responded_at;		/* 0: no answer yet */
-};
 int store_attendees_each(struct store *s, int64_t meeting_id,
     int (*fn)(const struct attendee *a, void *arg), void *arg,
     struct err *err);

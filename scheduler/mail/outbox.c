@@ -13,6 +13,7 @@
 #include "meeting.h"
 #include "outbox.h"
 #include "store.h"
+#include "token.h"
 #include "xalloc.h"
 
 #define OUTBOX_BATCH 64
@@ -41,7 +42,7 @@ struct outbox {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stopping;			/* guarded by lock */
-	double scale;			/* CLUBMATCH_RETRY_SCALE, tests only */
+	double scale;			/* cfg->retry_scale, tests only */
 	struct lane lanes[OUTBOX_LANES];
 };
 
@@ -101,18 +102,6 @@ format_when(time_t t, const char *tz, char *out, size_t size)
 	snprintf(out, size, "%s (%s)", s, tz);
 }
 
-/* base_url + path + a token of kind for id + suffix. */
-static void
-link(const struct outbox *ob, const char *path, const char *kind, int64_t id,
-    const char *suffix, char *out, size_t size)
-{
-	char token[96];
-
-	service_token(ob->svc, kind, id, token, sizeof(token));
-	snprintf(out, size, "%s%s%s%s", ob->cfg->base_url, path, token,
-	    suffix);
-}
-
 /* Texts and MIME around the calendar in d->ics. */
 static int
 draft_mime(struct outbox *ob, const struct outbox_row *r, struct draft *d,
@@ -125,20 +114,21 @@ draft_mime(struct outbox *ob, const struct outbox_row *r, struct draft *d,
 	struct imip_message msg;
 
 	format_when(when, d->meeting.timezone, when_m, sizeof(when_m));
-	if (d->member.timezone[0] &&
-	    strcmp(d->member.timezone, d->meeting.timezone) != 0)
-		format_when(when, d->member.timezone, when_u, sizeof(when_u));
+	if (d->member.place.timezone[0] &&
+	    strcmp(d->member.place.timezone, d->meeting.timezone) != 0)
+		format_when(when, d->member.place.timezone, when_u, sizeof(when_u));
 	meeting_recurrence_text(d->meeting.rrule, d->meeting.start_local,
 	    rule, sizeof(rule));
-	link(ob, "/rsvp/", "rsvp", r->invitation_id, "?answer=yes", yes,
-	    sizeof(yes));
-	link(ob, "/rsvp/", "rsvp", r->invitation_id, "?answer=no", no,
-	    sizeof(no));
-	link(ob, "/rsvp/", "rsvp", r->invitation_id, "?answer=maybe", maybe,
-	    sizeof(maybe));
-	link(ob, "/feeds/", "feed", d->member.id, ".ics", feed, sizeof(feed));
-	link(ob, "/unsubscribe/", "unsub", d->member.id, "", unsub,
-	    sizeof(unsub));
+	token_link_url(ob->svc, "/rsvp/", "rsvp", r->invitation_id,
+	    "?answer=yes", yes, sizeof(yes));
+	token_link_url(ob->svc, "/rsvp/", "rsvp", r->invitation_id,
+	    "?answer=no", no, sizeof(no));
+	token_link_url(ob->svc, "/rsvp/", "rsvp", r->invitation_id,
+	    "?answer=maybe", maybe, sizeof(maybe));
+	token_link_url(ob->svc, "/feeds/", "feed", d->member.id, ".ics", feed,
+	    sizeof(feed));
+	token_link_url(ob->svc, "/unsubscribe/", "unsub", d->member.id, "",
+	    unsub, sizeof(unsub));
 	if (occ_date)
 		snprintf(occ_human, sizeof(occ_human), "%s", when_m);
 	memset(&t, 0, sizeof(t));
@@ -414,21 +404,17 @@ outbox_start(struct service *svc, struct err *err)
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	const struct config *cfg = service_config(svc);
 	struct mail_config mc;
-	const char *scale = getenv("CLUBMATCH_RETRY_SCALE");
-	const char *timeout = getenv("CLUBMATCH_SMTP_TIMEOUT");
 	int i;
 
 	ob->svc = svc;
 	ob->cfg = cfg;
-	ob->scale = scale ? strtod(scale, NULL) : 1.0;
-	if (!(ob->scale > 0 && ob->scale <= 100))
-		ob->scale = 1.0;
+	ob->scale = cfg->retry_scale;
 	memset(&mc, 0, sizeof(mc));
 	mc.smtp_url = cfg->smtp;
 	mc.smtp_user = cfg->smtp_user;
 	mc.smtp_password = cfg->smtp_password;
 	mc.maildir = cfg->maildir;
-	mc.timeout_seconds = timeout ? strtol(timeout, NULL, 10) : 30;
+	mc.timeout_seconds = cfg->smtp_timeout;
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->wake, NULL);
 	for (i = 0; i < OUTBOX_LANES; i++) {
@@ -436,7 +422,7 @@ outbox_start(struct service *svc, struct err *err)
 
 		ln->ob = ob;
 		ln->index = i;
-		ln->st = store_open(cfg->db, err);
+		ln->st = service_store_open(svc, err);
 		if (ln->st == NULL)
 			goto out_stop;
 		ln->mail = mail_transport_new(&mc, err);

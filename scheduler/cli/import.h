@@ -13,7 +13,6 @@
 
 #include "err.h"
 #include "service.h"
-#include "store.h"
 
 struct import_report {
 	long rows;		/* data rows read */

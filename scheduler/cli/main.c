@@ -1,5 +1,5 @@
 /*
- * main.c - the clubmatch command line (CONTRACT.md §3).
+ * main.c - the clubmatch command line (docs/operations.md, "Commands").
  *
  * Exit status: 0 success, 1 runtime failure, 2 bad usage.  Errors are one
  * line on stderr that says what is wrong and what to do.
@@ -19,6 +19,7 @@
 #include "http.h"
 #include "ics_zone.h"
 #include "import.h"
+#include "member.h"
 #include "outbox.h"
 #include "progress.h"
 #include "rand.h"
@@ -137,7 +138,7 @@ bad_usage(const char *cmd, const char *msg)
 
 /* ==== zip =============================================================== */
 static void
-json_str(const char *s)
+print_json_string(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -177,16 +178,16 @@ cmd_zip(const struct config *cfg)
 		return 1;
 	}
 	printf("{\"zip\":");
-	json_str(z->zip);
+	print_json_string(z->zip);
 	printf(",\"city\":");
-	json_str(z->city);
+	print_json_string(z->city);
 	printf(",\"state\":");
-	json_str(z->state);
+	print_json_string(z->state);
 	printf(",\"county\":");
-	json_str(z->county);
+	print_json_string(z->county);
 	printf(",\"lat\":%.6f,\"lon\":%.6f,\"timezone\":", z->pt.lat,
 	    z->pt.lon);
-	json_str(z->timezone);
+	print_json_string(z->timezone);
 	printf("}\n");
 	geo_db_close(geo);
 	return 0;
@@ -217,7 +218,7 @@ cmd_match(struct service *svc, struct store *st)
 
 	err_clear(&err);
 	progress_init(&bar, "matching");
-	if (service_match_all(svc, st, &n, progress_cb, &bar, &err) < 0) {
+	if (member_match_all(svc, st, &n, progress_cb, &bar, &err) < 0) {
 		progress_done(&bar);
 		return fail("match failed", &err);
 	}
@@ -242,8 +243,8 @@ admin_token(const struct config *cfg, struct err *err)
 	if (cfg->admin_token_file) {
 		snprintf(path, sizeof(path), "%s", cfg->admin_token_file);
 	} else {
-		/* CONTRACT.md §3 names the place: var/admin.token under the
-		 * working directory, wherever the database is. */
+		/* docs/operations.md names the place: var/admin.token under
+		 * the working directory, wherever the database is. */
 		snprintf(path, sizeof(path), "var/admin.token");
 		if (make_parent_dir(path, err) < 0)
 			return NULL;

@@ -1,6 +1,6 @@
 /*
  * http_invites.c - RSVP and unsubscribe pages, attendee lists and the
- * outbox (CONTRACT.md §6, §7).
+ * outbox (docs/api.md, docs/email.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,68 +9,11 @@
 
 #include "buf.h"
 #include "http_int.h"
+#include "invite.h"
 #include "meeting.h"
+#include "member.h"
+#include "text.h"
 #include "xalloc.h"
-
-/* ==== small HTML pages ================================================== */
-static void
-html_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '&': buf_adds(b, "&amp;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s);
-		}
-	}
-}
-
-static void
-page_start(struct buf *b, const char *title)
-{
-	buf_adds(b, "<!doctype html><html lang=\"en\"><head>"
-	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\"><title>");
-	html_escape(b, title);
-	buf_adds(b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;"
-	    "max-width:36em;margin:2em auto;padding:0 1em;color:#222}"
-	    "a.button,button{display:inline-block;margin:.3em .5em .3em 0;"
-	    "padding:.5em 1em;border:1px solid #1a5;border-radius:4px;"
-	    "color:#174;background:#fff;text-decoration:none;font:inherit}"
-	    "a.button.current{background:#1a5;color:#fff}"
-	    ":focus{outline:3px solid #f90}</style></head><body><main>");
-}
-
-static void
-page_reply(struct response *rs, unsigned status, struct buf *b)
-{
-	size_t len;
-	char *s;
-
-	buf_adds(b, "</main></body></html>\n");
-	s = buf_take(b, &len);
-	http_add_header(rs, "Cache-Control", "no-store");
-	http_reply_take(rs, status, "text/html; charset=utf-8", s, len);
-}
-
-static void
-page_message(struct response *rs, unsigned status, const char *title,
-    const char *msg)
-{
-	struct buf b;
-
-	buf_init(&b);
-	page_start(&b, title);
-	buf_adds(&b, "<h1>");
-	html_escape(&b, title);
-	buf_adds(&b, "</h1><p>");
-	html_escape(&b, msg);
-	buf_adds(&b, "</p>");
-	page_reply(rs, status, &b);
-}
 
 /* ==== RSVP ============================================================== */
 static const struct {
@@ -82,89 +25,77 @@ static const struct {
 	{ "no", "declined", "No, I can't come" },
 	{ "maybe", "tentative", "Maybe" },
 };
+#define N_ANSWERS (sizeof(ANSWERS) / sizeof(ANSWERS[0]))
 
 static void
-h_rsvp(struct request *rq, struct response *rs)
+rsvp_page(struct response *rs, const struct rsvp_view *v, bool answered)
 {
-	const char *answer = http_query(rq, "answer");
-	struct invitation inv;
-	struct meeting *m;
-	struct club c;
-	struct err err;
 	struct buf b;
-	int64_t id;
-	size_t i, chosen = sizeof(ANSWERS) / sizeof(ANSWERS[0]);
+	size_t i, j;
 
-	if (!http_token_allowed(rq, rs))
-		return;
-	id = service_token_id(rq->svc, "rsvp", rq->params[0]);
-	err_clear(&err);
-	if (id < 0 || store_invitation_get(rq->store, id, &inv, &err) < 0) {
-		http_token_failed(rq);
-		page_message(rs, 404, "Invitation not found",
-		    "This RSVP link is not valid. Please use the link from "
-		    "your invitation e-mail.");
-		return;
-	}
-	for (i = 0; answer && i < sizeof(ANSWERS) / sizeof(ANSWERS[0]); i++)
-		if (strcmp(answer, ANSWERS[i].answer) == 0)
-			chosen = i;
-	if (answer && chosen == sizeof(ANSWERS) / sizeof(ANSWERS[0])) {
-		page_message(rs, 400, "Unknown answer",
-		    "The answer must be yes, no or maybe.");
-		return;
-	}
-	if (answer && store_invitation_answer(rq->store, id,
-	    ANSWERS[chosen].rsvp, &err) < 0) {
-		http_reply_err(rs, &err);
-		return;
-	}
-	m = xmalloc(sizeof(*m));
-	if (store_meeting_get(rq->store, inv.meeting_id, m, &err) < 0 ||
-	    store_club_get(rq->store, m->club_id, &c, &err) < 0) {
-		free(m);
-		http_reply_err(rs, &err);
-		return;
-	}
-	if (answer)
-		snprintf(inv.rsvp, sizeof(inv.rsvp), "%s",
-		    ANSWERS[chosen].rsvp);
 	buf_init(&b);
-	page_start(&b, "Your answer");
+	http_page_start(&b, "Your answer");
 	buf_adds(&b, "<h1>");
-	html_escape(&b, m->title);
+	text_html_escape(&b, v->title);
 	buf_adds(&b, "</h1><p>");
-	html_escape(&b, c.name);
+	text_html_escape(&b, v->club_name);
 	buf_adds(&b, "</p>");
-	for (i = 0; i < sizeof(ANSWERS) / sizeof(ANSWERS[0]); i++)
-		if (strcmp(inv.rsvp, ANSWERS[i].rsvp) == 0)
+	for (i = 0; i < N_ANSWERS; i++)
+		if (strcmp(v->inv.rsvp, ANSWERS[i].rsvp) == 0)
 			break;
 	buf_adds(&b, "<p id=\"answer\" role=\"status\">");
-	if (i < sizeof(ANSWERS) / sizeof(ANSWERS[0])) {
-		buf_adds(&b, answer ? "Thank you! We recorded your answer: "
+	if (i < N_ANSWERS) {
+		buf_adds(&b, answered ? "Thank you! We recorded your answer: "
 		    "<strong>" : "Your answer: <strong>");
-		html_escape(&b, ANSWERS[i].words);
+		text_html_escape(&b, ANSWERS[i].words);
 		buf_adds(&b, "</strong>.");
 	} else {
 		buf_adds(&b, "You have not answered yet.");
 	}
 	buf_adds(&b, "</p><p>Change your answer:</p><p>");
-	for (size_t j = 0; j < sizeof(ANSWERS) / sizeof(ANSWERS[0]); j++) {
+	for (j = 0; j < N_ANSWERS; j++) {
 		buf_addf(&b, "<a class=\"button%s\" href=\"?answer=%s\">",
 		    j == i ? " current" : "", ANSWERS[j].answer);
-		html_escape(&b, ANSWERS[j].words);
+		text_html_escape(&b, ANSWERS[j].words);
 		buf_adds(&b, "</a>");
 	}
 	buf_adds(&b, "</p>");
-	if (m->video_url[0]) {
+	if (v->video_url[0]) {
 		buf_adds(&b, "<p>Video call: <a href=\"");
-		html_escape(&b, m->video_url);
+		text_html_escape(&b, v->video_url);
 		buf_adds(&b, "\">");
-		html_escape(&b, m->video_url);
+		text_html_escape(&b, v->video_url);
 		buf_adds(&b, "</a></p>");
 	}
-	free(m);
-	page_reply(rs, 200, &b);
+	http_page_reply(rs, 200, &b);
+}
+
+static void
+h_rsvp(struct request *rq, struct response *rs)
+{
+	const char *answer = http_query(rq, "answer");
+	struct rsvp_view *v;
+	struct err err;
+
+	if (!http_token_allowed(rq, rs))
+		return;
+	v = xmalloc(sizeof(*v));
+	err_clear(&err);
+	if (invite_rsvp(rq->svc, rq->store, rq->params[0], answer, v,
+	    &err) == 0)
+		rsvp_page(rs, v, answer != NULL);
+	else if (err.code == ERR_NOT_FOUND) {
+		http_token_failed(rq);
+		http_page_message(rs, 404, "Invitation not found",
+		    "This RSVP link is not valid. Please use the link from "
+		    "your invitation e-mail.");
+	} else if (err.code == ERR_INVALID) {
+		http_page_message(rs, 400, "Unknown answer",
+		    "The answer must be yes, no or maybe.");
+	} else {
+		http_reply_err(rs, &err);
+	}
+	free(v);
 }
 
 /* ==== unsubscribe ======================================================= */
@@ -175,40 +106,37 @@ h_rsvp(struct request *rq, struct response *rs)
 static void
 h_unsubscribe(struct request *rq, struct response *rs)
 {
+	bool post = strcmp(rq->method, "POST") == 0;
 	struct member mem;
 	struct err err;
 	struct buf b;
-	int64_t id;
 
 	if (!http_token_allowed(rq, rs))
 		return;
-	id = service_token_id(rq->svc, "unsub", rq->params[0]);
 	err_clear(&err);
-	if (id < 0 || store_member_get(rq->store, id, &mem, &err) < 0) {
-		http_token_failed(rq);
-		page_message(rs, 404, "Link not valid",
-		    "This unsubscribe link is not valid.");
-		return;
-	}
-	if (strcmp(rq->method, "POST") == 0) {
-		if (store_begin(rq->store, &err) < 0 ||
-		    store_member_unsubscribe(rq->store, id, &err) < 0 ||
-		    store_commit(rq->store, &err) < 0) {
-			store_rollback(rq->store);
+	if (member_by_unsubscribe_link(rq->svc, rq->store, rq->params[0],
+	    post, &mem, &err) < 0) {
+		if (err.code != ERR_NOT_FOUND) {
 			http_reply_err(rs, &err);
 			return;
 		}
-		page_message(rs, 200, "Unsubscribed", "You will get no more "
-		    "meeting invitations from clubmatch.");
+		http_token_failed(rq);
+		http_page_message(rs, 404, "Link not valid",
+		    "This unsubscribe link is not valid.");
+		return;
+	}
+	if (post) {
+		http_page_message(rs, 200, "Unsubscribed", "You will get no "
+		    "more meeting invitations from clubmatch.");
 		return;
 	}
 	buf_init(&b);
-	page_start(&b, "Unsubscribe");
+	http_page_start(&b, "Unsubscribe");
 	buf_adds(&b, "<h1>Unsubscribe</h1><p>Stop meeting invitations to ");
-	html_escape(&b, mem.email);
+	text_html_escape(&b, mem.email);
 	buf_adds(&b, "?</p><form method=\"post\"><button type=\"submit\">"
 	    "Unsubscribe</button></form>");
-	page_reply(rs, 200, &b);
+	http_page_reply(rs, 200, &b);
 }
 
 /* ==== attendees ========================================================= */
@@ -300,7 +228,7 @@ h_attendees(struct request *rq, struct response *rs)
 	err_clear(&err);
 	if (!http_param_id(rq, rs, 0, &id))
 		goto out;
-	if (store_meeting_get(rq->store, id, m, &err) < 0) {
+	if (meeting_get(rq->store, id, m, NULL, &err) < 0) {
 		http_reply_err(rs, &err);
 		goto out;
 	}
@@ -314,7 +242,7 @@ h_attendees(struct request *rq, struct response *rs)
 	if (x.as_csv)
 		buf_adds(&x.csv, "name,email,city,state,distance_miles,mode,"
 		    "rsvp,invited_at,responded_at\r\n");
-	if (store_attendees_each(rq->store, id, add_attendee, &x, &err) < 0) {
+	if (invite_attendees(rq->store, id, add_attendee, &x, &err) < 0) {
 		json_decref(x.items);
 		buf_release(&x.csv);
 		http_reply_err(rs, &err);
@@ -384,21 +312,19 @@ h_outbox(struct request *rq, struct response *rs)
 
 	if (!http_page(rq, rs, &limit, &after))
 		return;
-	if (status && strcmp(status, "pending") != 0 &&
-	    strcmp(status, "sent") != 0 && strcmp(status, "failed") != 0) {
-		http_reply_error(rs, 400, "bad_parameter", "status",
-		    "status must be pending, sent or failed");
-		return;
-	}
 	x.items = json_array();
 	err_clear(&err);
-	if (store_outbox_each(rq->store, status, after, limit, add_outbox, &x,
-	    &err) < 0) {
+	if (invite_outbox_list(rq->store, status, after, limit, add_outbox,
+	    &x, &err) < 0) {
 		json_decref(x.items);
-		http_reply_err(rs, &err);
+		if (err.code == ERR_INVALID)	/* a query parameter: 400 */
+			http_reply_error(rs, 400, "bad_parameter", err.field,
+			    "%s", err.msg);
+		else
+			http_reply_err(rs, &err);
 		return;
 	}
-	http_reply_json(rs, 200, json_page(x.items, x.count == limit ?
+	http_reply_json(rs, 200, http_json_page(x.items, x.count == limit ?
 	    x.last : 0));
 }
 

@@ -1,7 +1,11 @@
 /*
  * http_int.h - what the http_*.c files share: the request and response
- * of one call, the route table entry, and JSON helpers.  Not used outside
- * the HTTP layer.
+ * of one call, the route table entry, and the JSON helpers.  Not used
+ * outside the HTTP layer.
+ *
+ * Handlers decode the request, make one domain call and encode its
+ * result (docs/architecture.md); they never see the store's functions,
+ * only the connection they hand to the domain.
  */
 #ifndef CLUBMATCH_HTTP_INT_H
 #define CLUBMATCH_HTTP_INT_H
@@ -15,8 +19,8 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "model.h"
 #include "service.h"
-#include "store.h"
 
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_DISCARD_MAX (4 * HTTP_MAX_BODY)
@@ -86,6 +90,15 @@ void http_reply_take(struct response *rs, unsigned status,
 void http_add_header(struct response *rs, const char *name,
     const char *value);
 
+/* ---- HTML pages (http_page.c) --------------------------------------- */
+/* Opens a page titled title (escaped) into b, with the shared look. */
+void http_page_start(struct buf *b, const char *title);
+/* Closes the page in b and makes it the response (b is emptied). */
+void http_page_reply(struct response *rs, unsigned status, struct buf *b);
+/* A page of a heading and one paragraph, both escaped. */
+void http_page_message(struct response *rs, unsigned status,
+    const char *title, const char *msg);
+
 /* ---- requests ----------------------------------------------------------- */
 /* The JSON object in the body (a new reference), or NULL after replying
  * 400/415.  An empty body reads as {} when empty_ok. */
@@ -111,25 +124,28 @@ void http_date(time_t t, char out[40]);
 
 /* ---- JSON field readers: reply 422 naming the field when wrong -------- */
 /* *out = the string or NULL when absent (or null when nullable). */
-bool json_get_string(json_t *o, const char *key, const char **out,
+bool http_json_get_string(json_t *o, const char *key, const char **out,
     struct response *rs);
 /* *out = 0/1, or -1 when absent. */
-bool json_get_bool(json_t *o, const char *key, int *out, struct response *rs);
+bool http_json_get_bool(json_t *o, const char *key, int *out,
+    struct response *rs);
 /* *out = the integer, absent_value when absent, null_value when null. */
-bool json_get_int(json_t *o, const char *key, int64_t *out,
+bool http_json_get_int(json_t *o, const char *key, int64_t *out,
     int64_t absent_value, int64_t null_value, struct response *rs);
 /* Replies 422 when one of the NULL-terminated keys is given as null:
  * for fields that have no "none" value, null is not "unchanged". */
-bool json_no_null(json_t *o, const char *const *keys, struct response *rs);
+bool http_json_no_null(json_t *o, const char *const *keys,
+    struct response *rs);
 /* Replies 422 when o has a key not in the NULL-terminated list. */
-bool json_only_keys(json_t *o, const char *const *keys, struct response *rs);
+bool http_json_only_keys(json_t *o, const char *const *keys,
+    struct response *rs);
 
 /* ---- encoders ----------------------------------------------------------- */
-json_t *json_club(const struct club *c);
-json_t *json_member(struct request *rq, const struct member *m);
-json_t *json_assignment(const struct assignment *a);
+json_t *http_json_club(const struct club *c);
+json_t *http_json_member(struct request *rq, const struct member *m);
+json_t *http_json_assignment(const struct assignment *a);
 /* A list body {"items": items, "next": cursor or null}; items stolen. */
-json_t *json_page(json_t *items, int64_t next);
+json_t *http_json_page(json_t *items, int64_t next);
 
 /* ---- route tables (one per http_*.c file) ------------------------------ */
 extern const struct route http_api_routes[];

@@ -33,6 +33,7 @@
 #include "imip.h"
 #include "mail.h"
 #include "rand.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define DEFAULT_TIMEOUT	30
@@ -395,10 +396,10 @@ mail_send(struct mail_transport *t, const char *from_addr,
 {
 	/* The envelope goes into SMTP commands verbatim: a CR/LF or a
 	 * second address here would be a second recipient. */
-	if (!imip_address_is_valid(from_addr))
+	if (!text_email_is_valid(from_addr))
 		return err_set_field(err, ERR_INVALID, "from_addr",
 		    "invalid envelope sender");
-	if (!imip_address_is_valid(to_addr))
+	if (!text_email_is_valid(to_addr))
 		return err_set_field(err, ERR_INVALID, "to_addr",
 		    "invalid envelope recipient");
 	if (t->maildir != NULL)

@@ -1,15 +1,20 @@
 /*
- * import.c - CSV rows into clubs and members (CONTRACT.md §3).
+ * import.c - CSV rows into clubs and members (docs/operations.md,
+ * "Importing").
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "club.h"
 #include "csv.h"
 #include "import.h"
+#include "member.h"
 #include "progress.h"
+#include "text.h"
 
 /* One known column: its name, whether the file must have it, and where
  * the header row put it (-1: absent). */
@@ -114,17 +119,10 @@ club_row(struct service *svc, struct store *st, struct column *cols,
 		return err_set_field(err, ERR_INVALID, "accepts_remote",
 		    "'%s' is not a boolean (true/false/yes/no/1/0)", v);
 	v = field(cols, f, n, "remote_capacity");
-	if (v) {
-		char *end;
-
-		errno = 0;
-		in.remote_capacity = strtoll(v, &end, 10);
-		if (errno || *end || in.remote_capacity < 0)
-			return err_set_field(err, ERR_INVALID,
-			    "remote_capacity", "'%s' is not a whole number "
-			    "of 0 or more", v);
-	}
-	return service_club_create(svc, st, &in, &c, err);
+	if (v && text_parse_int64(v, 0, INT64_MAX, &in.remote_capacity) < 0)
+		return err_set_field(err, ERR_INVALID, "remote_capacity",
+		    "'%s' is not a whole number of 0 or more", v);
+	return club_create(svc, st, &in, &c, err);
 }
 
 static int
@@ -141,7 +139,7 @@ member_row(struct service *svc, struct store *st, struct column *cols,
 	in.state = field(cols, f, n, "state");
 	in.phone = field(cols, f, n, "phone");
 	in.preferred_channel = field(cols, f, n, "preferred_channel");
-	return service_member_create(svc, st, &in, match, &m, err);
+	return member_create(svc, st, &in, match, &m, err);
 }
 
 int

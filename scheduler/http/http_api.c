@@ -1,15 +1,18 @@
 /*
  * http_api.c - health, ZIP codes, clubs, members, matching, tokens and
- * /me (CONTRACT.md §6).  Each handler decodes, makes one service call
- * and encodes.
+ * /me (docs/api.md).  Each handler decodes, makes one domain call and
+ * encodes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "club.h"
 #include "geo_db.h"
 #include "http_int.h"
-#include "rand.h"
-#include "xalloc.h"
+#include "member.h"
+#include "text.h"
+#include "token.h"
 
 static void
 h_healthz(struct request *rq, struct response *rs)
@@ -51,14 +54,14 @@ club_input_from_json(json_t *o, struct club_input *in, struct response *rs)
 		"secretary_email", "accepts_remote", NULL };
 
 	club_input_init(in);
-	return json_only_keys(o, CLUB_KEYS, rs) &&
-	    json_no_null(o, required, rs) &&
-	    json_get_string(o, "name", &in->name, rs) &&
-	    json_get_string(o, "zip", &in->zip, rs) &&
-	    json_get_string(o, "secretary_email", &in->secretary_email, rs) &&
-	    json_get_string(o, "secretary_name", &in->secretary_name, rs) &&
-	    json_get_bool(o, "accepts_remote", &in->accepts_remote, rs) &&
-	    json_get_int(o, "remote_capacity", &in->remote_capacity, -2, -1,
+	return http_json_only_keys(o, CLUB_KEYS, rs) &&
+	    http_json_no_null(o, required, rs) &&
+	    http_json_get_string(o, "name", &in->name, rs) &&
+	    http_json_get_string(o, "zip", &in->zip, rs) &&
+	    http_json_get_string(o, "secretary_email", &in->secretary_email, rs) &&
+	    http_json_get_string(o, "secretary_name", &in->secretary_name, rs) &&
+	    http_json_get_bool(o, "accepts_remote", &in->accepts_remote, rs) &&
+	    http_json_get_int(o, "remote_capacity", &in->remote_capacity, -2, -1,
 	    rs);
 }
 
@@ -74,10 +77,10 @@ h_clubs_create(struct request *rq, struct response *rs)
 		return;
 	if (club_input_from_json(o, &in, rs)) {
 		err_clear(&err);
-		if (service_club_create(rq->svc, rq->store, &in, &c, &err) < 0)
+		if (club_create(rq->svc, rq->store, &in, &c, &err) < 0)
 			http_reply_err(rs, &err);
 		else
-			http_reply_json(rs, 201, json_club(&c));
+			http_reply_json(rs, 201, http_json_club(&c));
 	}
 	json_decref(o);
 }
@@ -98,11 +101,11 @@ h_clubs_patch(struct request *rq, struct response *rs)
 		return;
 	if (club_input_from_json(o, &in, rs)) {
 		err_clear(&err);
-		if (service_club_update(rq->svc, rq->store, id, &in, &c,
+		if (club_update(rq->svc, rq->store, id, &in, &c,
 		    &err) < 0)
 			http_reply_err(rs, &err);
 		else
-			http_reply_json(rs, 200, json_club(&c));
+			http_reply_json(rs, 200, http_json_club(&c));
 	}
 	json_decref(o);
 }
@@ -117,10 +120,10 @@ h_clubs_get(struct request *rq, struct response *rs)
 	if (!http_param_id(rq, rs, 0, &id) || !http_may_club(rq, rs, id))
 		return;
 	err_clear(&err);
-	if (service_club_get(rq->svc, rq->store, id, &c, &err) < 0)
+	if (club_get(rq->svc, rq->store, id, &c, &err) < 0)
 		http_reply_err(rs, &err);
 	else
-		http_reply_json(rs, 200, json_club(&c));
+		http_reply_json(rs, 200, http_json_club(&c));
 }
 
 static void
@@ -132,7 +135,7 @@ h_clubs_delete(struct request *rq, struct response *rs)
 	if (!http_param_id(rq, rs, 0, &id))
 		return;
 	err_clear(&err);
-	if (service_club_delete(rq->svc, rq->store, id, &err) < 0) {
+	if (club_delete(rq->svc, rq->store, id, &err) < 0) {
 		http_reply_err(rs, &err);
 		return;
 	}
@@ -147,79 +150,49 @@ struct list_ctx {
 	int count;
 };
 
-struct club_page {
-	struct club *v;
-	size_t n;
-};
-
-static int
-add_club(const struct club *c, void *arg)
-{
-	struct club_page *p = arg;
-
-	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
-	p->v[p->n++] = *c;
-	return 0;
-}
-
 static void
 h_clubs_list(struct request *rq, struct response *rs)
 {
-	struct club_page p = { NULL, 0 };
+	struct club *clubs;
 	struct err err;
 	json_t *items;
 	int limit;
 	int64_t after;
-	size_t i;
+	size_t i, n;
 
 	if (!http_page(rq, rs, &limit, &after))
 		return;
 	err_clear(&err);
-	/* Collect the page first: the activity comes from the match
-	 * snapshot, whose rebuild reads the clubs table again. */
-	if (store_club_each(rq->store, after, limit, false, add_club, &p,
+	if (club_list(rq->svc, rq->store, after, limit, &clubs, &n,
 	    &err) < 0) {
-		free(p.v);
 		http_reply_err(rs, &err);
 		return;
 	}
-	service_clubs_activity(rq->svc, rq->store, p.v, p.n);
 	items = json_array();
-	for (i = 0; i < p.n; i++)
-		json_array_append_new(items, json_club(&p.v[i]));
-	http_reply_json(rs, 200, json_page(items, (int)p.n == limit ?
-	    p.v[p.n - 1].id : 0));
-	free(p.v);
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, http_json_club(&clubs[i]));
+	http_reply_json(rs, 200, http_json_page(items, (int)n == limit ?
+	    clubs[n - 1].id : 0));
+	free(clubs);
 }
 
 static void
 h_tokens_create(struct request *rq, struct response *rs)
 {
-	struct club c;
 	struct err err;
-	char *token, hash[65];
+	char *token;
 	int64_t id;
 
 	if (!http_param_id(rq, rs, 0, &id))
 		return;
 	err_clear(&err);
-	if (store_club_get(rq->store, id, &c, &err) < 0) {
+	token = token_secretary_new(rq->store, id, &err);
+	if (token == NULL) {
 		http_reply_err(rs, &err);
 		return;
 	}
-	if (!c.active) {
-		http_reply_error(rs, 404, "not_found", NULL,
-		    "club %lld was deleted", (long long)id);
-		return;
-	}
-	/* 160 bits from the CSPRNG; only the hash is stored. */
-	token = rand_token(160);
-	rand_sha256_hex(token, hash);
-	if (store_token_insert(rq->store, hash, id, &err) < 0)
-		http_reply_err(rs, &err);
-	else
-		http_reply_json(rs, 201, json_pack("{s:s, s:s, s:I}", "token",
-		    token, "role", "secretary", "club_id", (json_int_t)id));
+	http_reply_json(rs, 201, json_pack("{s:s, s:s, s:I}", "token", token,
+	    "role", "secretary", "club_id", (json_int_t)id));
 	free(token);
 }
 
@@ -238,20 +211,20 @@ h_members_create(struct request *rq, struct response *rs)
 	if (o == NULL)
 		return;
 	member_input_init(&in);
-	if (json_only_keys(o, MEMBER_KEYS, rs) &&
-	    json_get_string(o, "name", &in.name, rs) &&
-	    json_get_string(o, "email", &in.email, rs) &&
-	    json_get_string(o, "zip", &in.zip, rs) &&
-	    json_get_string(o, "state", &in.state, rs) &&
-	    json_get_string(o, "phone", &in.phone, rs) &&
-	    json_get_string(o, "preferred_channel", &in.preferred_channel,
+	if (http_json_only_keys(o, MEMBER_KEYS, rs) &&
+	    http_json_get_string(o, "name", &in.name, rs) &&
+	    http_json_get_string(o, "email", &in.email, rs) &&
+	    http_json_get_string(o, "zip", &in.zip, rs) &&
+	    http_json_get_string(o, "state", &in.state, rs) &&
+	    http_json_get_string(o, "phone", &in.phone, rs) &&
+	    http_json_get_string(o, "preferred_channel", &in.preferred_channel,
 	    rs)) {
 		err_clear(&err);
-		if (service_member_create(rq->svc, rq->store, &in, true, &m,
+		if (member_create(rq->svc, rq->store, &in, true, &m,
 		    &err) < 0)
 			http_reply_err(rs, &err);
 		else
-			http_reply_json(rs, 201, json_member(rq, &m));
+			http_reply_json(rs, 201, http_json_member(rq, &m));
 	}
 	json_decref(o);
 }
@@ -266,10 +239,10 @@ h_members_get(struct request *rq, struct response *rs)
 	if (!http_param_id(rq, rs, 0, &id))
 		return;
 	err_clear(&err);
-	if (store_member_get(rq->store, id, &m, &err) < 0)
+	if (member_get(rq->store, id, &m, &err) < 0)
 		http_reply_err(rs, &err);
 	else
-		http_reply_json(rs, 200, json_member(rq, &m));
+		http_reply_json(rs, 200, http_json_member(rq, &m));
 }
 
 static int
@@ -277,7 +250,7 @@ add_member(const struct member *m, void *arg)
 {
 	struct list_ctx *l = arg;
 
-	json_array_append_new(l->items, json_member(l->rq, m));
+	json_array_append_new(l->items, http_json_member(l->rq, m));
 	l->last = m->id;
 	l->count++;
 	return 0;
@@ -291,14 +264,12 @@ h_members_list(struct request *rq, struct response *rs)
 	const char *club = http_query(rq, "club_id");
 	const char *mode = http_query(rq, "mode");
 	struct err err;
-	char *end;
 
 	memset(&f, 0, sizeof(f));
 	if (!http_page(rq, rs, &f.limit, &f.after))
 		return;
 	if (club) {
-		f.club_id = strtoll(club, &end, 10);
-		if (*club == '\0' || *end || f.club_id <= 0) {
+		if (text_parse_int64(club, 1, INT64_MAX, &f.club_id) < 0) {
 			http_reply_error(rs, 400, "bad_parameter", "club_id",
 			    "club_id must be a club's id");
 			return;
@@ -314,12 +285,12 @@ h_members_list(struct request *rq, struct response *rs)
 	}
 	l.items = json_array();
 	err_clear(&err);
-	if (store_member_each(rq->store, &f, add_member, &l, &err) < 0) {
+	if (member_list(rq->store, &f, add_member, &l, &err) < 0) {
 		json_decref(l.items);
 		http_reply_err(rs, &err);
 		return;
 	}
-	http_reply_json(rs, 200, json_page(l.items, l.count == f.limit ?
+	http_reply_json(rs, 200, http_json_page(l.items, l.count == f.limit ?
 	    l.last : 0));
 }
 
@@ -334,7 +305,7 @@ h_match(struct request *rq, struct response *rs)
 		return;
 	json_decref(o);
 	err_clear(&err);
-	if (service_match_all(rq->svc, rq->store, &n, NULL, NULL, &err) < 0) {
+	if (member_match_all(rq->svc, rq->store, &n, NULL, NULL, &err) < 0) {
 		http_reply_err(rs, &err);
 		return;
 	}
@@ -356,13 +327,13 @@ h_me(struct request *rq, struct response *rs)
 		return;
 	}
 	err_clear(&err);
-	if (store_club_get(rq->store, rq->club_id, &c, &err) < 0) {
+	if (club_get(rq->svc, rq->store, rq->club_id, &c, &err) < 0) {
 		http_reply_err(rs, &err);
 		return;
 	}
 	http_reply_json(rs, 200, json_pack("{s:s, s:I, s:s, s:s}", "role",
 	    "secretary", "club_id", (json_int_t)c.id, "club_name", c.name,
-	    "timezone", c.timezone));
+	    "timezone", c.place.timezone));
 }
 
 const struct route http_api_routes[] = {

@@ -25,16 +25,21 @@ enum match_mode {
 	MODE_UNASSIGNED,	/* matched, but no candidate: reason says why */
 };
 
+/* Where a ZIP code is: what a club or member keeps of the ZIP table. */
+struct place {
+	char zip[6];			/* "" when only a state is known */
+	char city[64];
+	char state[3];
+	char county[64];		/* clubs only */
+	char timezone[64];		/* IANA name, or "" */
+	double lat, lon;		/* valid when zip[0] */
+};
+
 struct club {
 	int64_t id;
 	char name[NAME_MAX_LEN + 1];
 	char slug[48];			/* readable part of video rooms */
-	char zip[6];
-	char city[64];
-	char state[3];
-	char county[64];
-	char timezone[64];
-	double lat, lon;
+	struct place place;
 	char secretary_email[EMAIL_MAX_LEN + 1];
 	char secretary_name[NAME_MAX_LEN + 1];
 	bool accepts_remote;
@@ -57,11 +62,7 @@ struct member {
 	int64_t id;
 	char name[NAME_MAX_LEN + 1];
 	char email[EMAIL_MAX_LEN + 1];
-	char zip[6];			/* "" when only a state is known */
-	char city[64];
-	char state[3];
-	char timezone[64];
-	double lat, lon;		/* valid when zip[0] */
+	struct place place;		/* zip "" when only a state is known */
 	char phone[32];
 	char preferred_channel[16];	/* email, phone, sms or "" */
 	bool unsubscribed;
@@ -99,6 +100,60 @@ struct meeting {
 	time_t updated_at;
 	struct meeting_occ occ[MEETING_MAX_OCC];
 	size_t n_occ;
+};
+
+/* One outbox row, with the invitation it belongs to. */
+struct outbox_row {
+	int64_t id;
+	int64_t invitation_id;
+	int64_t meeting_id;
+	int64_t member_id;
+	int sequence;
+	char method[8];			/* REQUEST, CANCEL */
+	char occurrence[11];		/* YYYY-MM-DD or "" for the series */
+	char status[8];			/* pending, sent, failed */
+	int attempts;
+	time_t next_attempt_at;
+	char last_error[256];
+	char to[EMAIL_MAX_LEN + 1];
+	char subject[256];
+	time_t created_at;
+	time_t sent_at;			/* 0 until sent */
+	bool uninvited;			/* the invitation was withdrawn */
+};
+
+struct invitation {
+	int64_t id;
+	int64_t meeting_id;
+	int64_t member_id;
+	char rsvp[16];			/* needs-action accepted declined
+					 * tentative */
+	time_t invited_at;
+	time_t responded_at;		/* 0: no answer yet */
+};
+
+/* An invited member, as the secretary sees them. */
+struct attendee {
+	int64_t member_id;
+	int64_t invitation_id;
+	char name[NAME_MAX_LEN + 1];
+	char email[EMAIL_MAX_LEN + 1];
+	char city[64];
+	char state[3];
+	double distance_miles;		/* < 0: unknown */
+	enum match_mode mode;
+	char rsvp[16];
+	time_t invited_at;
+	time_t responded_at;		/* 0: no answer yet */
+};
+
+/* Which members a list shows. */
+struct member_filter {
+	int64_t after;		/* id cursor, 0 for the first page */
+	int limit;		/* <= 0: no limit */
+	int64_t club_id;	/* 0: any */
+	enum match_mode mode;	/* MODE_NONE: any */
+	bool unmatched_only;	/* only members not assigned a club */
 };
 
 const char *mode_name(enum match_mode m);

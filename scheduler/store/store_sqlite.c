@@ -1,8 +1,11 @@
 /*
- * store.c - the SQLite schema, its migrations and every statement.
+ * store_sqlite.c - the store (store.h) on SQLite: the schema, its
+ * migrations and every statement.  The only file that includes
+ * <sqlite3.h>; a second backend would be a second file behind store.h
+ * (docs/architecture.md, "The store").
  *
  * Layout of this file: schema and migrations, statement table, open and
- * close, transactions, then one section per table.
+ * close, transactions, the row walker, then one section per table.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -195,7 +198,9 @@ enum stmt_id {
 #define CLUB_COLS "id, name, slug, zip, city, state, county, timezone, lat," \
 	" lon, secretary_email, secretary_name, accepts_remote," \
 	" remote_capacity, active, remote_members, created_at"
-#define MEMBER_COLS "m.id, m.name, m.email, m.zip, m.city, m.state," \
+/* Members keep no county: '' stands in, so that clubs and members read
+ * their place from the same columns (place_from_row). */
+#define MEMBER_COLS "m.id, m.name, m.email, m.zip, m.city, m.state, ''," \
 	" m.timezone, m.lat, m.lon, m.phone, m.preferred_channel," \
 	" m.unsubscribed, m.created_at, m.club_id, c.name, m.distance_miles," \
 	" m.mode, m.reason"
@@ -559,6 +564,60 @@ get_by_id(struct store *s, enum stmt_id which, int64_t id,
 	return store_fail(s, err, doing);
 }
 
+/* Steps st (bound by the caller) to its end, calling row(st, ctx) for
+ * each row until it returns non-zero (> 0: stop, < 0: failed with *err
+ * set), and resets st.  Returns the number of rows visited, or -1 with
+ * *err naming `what`. */
+static int
+walk(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+    void *ctx, const char *what, struct err *err)
+{
+	int rc, n = 0, stop = 0;
+
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		stop = row(st, ctx);
+	}
+	sqlite3_reset(st);
+	if (stop < 0)
+		return -1;
+	if (stop == 0 && rc != SQLITE_DONE)
+		return store_fail(s, err, what);
+	return n;
+}
+
+/* The place columns zip, city, state, county, timezone, lat, lon from
+ * column i on, for clubs and members alike. */
+static void
+place_from_row(sqlite3_stmt *st, int i, struct place *p)
+{
+	col_text(st, i, p->zip, sizeof(p->zip));
+	col_text(st, i + 1, p->city, sizeof(p->city));
+	col_text(st, i + 2, p->state, sizeof(p->state));
+	col_text(st, i + 3, p->county, sizeof(p->county));
+	col_text(st, i + 4, p->timezone, sizeof(p->timezone));
+	p->lat = sqlite3_column_double(st, i + 5);
+	p->lon = sqlite3_column_double(st, i + 6);
+}
+
+/* Binds zip, city, state, [county,] timezone, lat, lon from position i
+ * (lat and lon NULL without a ZIP); returns the next position. */
+static int
+place_bind(sqlite3_stmt *st, int i, const struct place *p, bool county)
+{
+	bind_text(st, i++, p->zip);
+	bind_text(st, i++, p->city);
+	bind_text(st, i++, p->state);
+	if (county)
+		bind_text(st, i++, p->county);
+	bind_text(st, i++, p->timezone);
+	if (p->zip[0]) {
+		sqlite3_bind_double(st, i, p->lat);
+		sqlite3_bind_double(st, i + 1, p->lon);
+	}
+	return i + 2;
+}
+
 int64_t
 store_generation(struct store *s)
 {
@@ -608,13 +667,7 @@ club_from_row(sqlite3_stmt *st, void *out)
 	c->id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, c->name, sizeof(c->name));
 	col_text(st, 2, c->slug, sizeof(c->slug));
-	col_text(st, 3, c->zip, sizeof(c->zip));
-	col_text(st, 4, c->city, sizeof(c->city));
-	col_text(st, 5, c->state, sizeof(c->state));
-	col_text(st, 6, c->county, sizeof(c->county));
-	col_text(st, 7, c->timezone, sizeof(c->timezone));
-	c->lat = sqlite3_column_double(st, 8);
-	c->lon = sqlite3_column_double(st, 9);
+	place_from_row(st, 3, &c->place);
 	col_text(st, 10, c->secretary_email, sizeof(c->secretary_email));
 	col_text(st, 11, c->secretary_name, sizeof(c->secretary_name));
 	c->accepts_remote = sqlite3_column_int(st, 12) != 0;
@@ -631,13 +684,7 @@ club_bind(sqlite3_stmt *st, const struct club *c)
 {
 	bind_text(st, 1, c->name);
 	bind_text(st, 2, c->slug);
-	bind_text(st, 3, c->zip);
-	bind_text(st, 4, c->city);
-	bind_text(st, 5, c->state);
-	bind_text(st, 6, c->county);
-	bind_text(st, 7, c->timezone);
-	sqlite3_bind_double(st, 8, c->lat);
-	sqlite3_bind_double(st, 9, c->lon);
+	place_bind(st, 3, &c->place, true);
 	bind_text(st, 10, c->secretary_email);
 	bind_text(st, 11, c->secretary_name);
 	sqlite3_bind_int(st, 12, c->accepts_remote);
@@ -682,27 +729,48 @@ store_club_update(struct store *s, const struct club *c, struct err *err)
 	return step_done(s, st, err, "cannot update club");
 }
 
+struct club_vec {
+	struct club *v;
+	size_t n, cap;
+};
+
+static int
+club_collect(sqlite3_stmt *st, void *ctx)
+{
+	struct club_vec *cv = ctx;
+
+	if (cv->n == cv->cap) {
+		cv->cap = cv->cap ? 2 * cv->cap : 64;
+		cv->v = xreallocarray(cv->v, cv->cap, sizeof(*cv->v));
+	}
+	club_from_row(st, &cv->v[cv->n++]);
+	return 0;
+}
+
 int
-store_club_each(struct store *s, int64_t after, int limit, bool active_only,
-    int (*fn)(const struct club *c, void *arg), void *arg, struct err *err)
+store_club_list(struct store *s, int64_t after, int limit, bool active_only,
+    struct club **out, size_t *n, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_CLUB_EACH);
-	struct club c;
-	int rc, n = 0;
+	struct club_vec cv = { NULL, 0, 0 };
 
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, active_only);
 	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		club_from_row(st, &c);
-		n++;
-		if (fn(&c, arg) != 0)
-			break;
+	if (walk(s, st, club_collect, &cv, "cannot list clubs", err) < 0) {
+		free(cv.v);
+		return -1;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "cannot list clubs");
-	return n;
+	*out = cv.v;
+	*n = cv.n;
+	return 0;
+}
+
+int
+store_club_all(struct store *s, bool active_only, struct club **out,
+    size_t *n, struct err *err)
+{
+	return store_club_list(s, 0, 0, active_only, out, n, err);
 }
 
 bool
@@ -733,24 +801,19 @@ member_from_row(sqlite3_stmt *st, void *out)
 	m->id = sqlite3_column_int64(st, 0);
 	col_text(st, 1, m->name, sizeof(m->name));
 	col_text(st, 2, m->email, sizeof(m->email));
-	col_text(st, 3, m->zip, sizeof(m->zip));
-	col_text(st, 4, m->city, sizeof(m->city));
-	col_text(st, 5, m->state, sizeof(m->state));
-	col_text(st, 6, m->timezone, sizeof(m->timezone));
-	m->lat = sqlite3_column_double(st, 7);
-	m->lon = sqlite3_column_double(st, 8);
-	col_text(st, 9, m->phone, sizeof(m->phone));
-	col_text(st, 10, m->preferred_channel, sizeof(m->preferred_channel));
-	m->unsubscribed = sqlite3_column_int(st, 11) != 0;
-	m->created_at = (time_t)sqlite3_column_int64(st, 12);
-	m->assignment.club_id = sqlite3_column_int64(st, 13);
-	col_text(st, 14, m->assignment.club_name,
+	place_from_row(st, 3, &m->place);
+	col_text(st, 10, m->phone, sizeof(m->phone));
+	col_text(st, 11, m->preferred_channel, sizeof(m->preferred_channel));
+	m->unsubscribed = sqlite3_column_int(st, 12) != 0;
+	m->created_at = (time_t)sqlite3_column_int64(st, 13);
+	m->assignment.club_id = sqlite3_column_int64(st, 14);
+	col_text(st, 15, m->assignment.club_name,
 	    sizeof(m->assignment.club_name));
-	m->assignment.distance_miles = sqlite3_column_type(st, 15) ==
-	    SQLITE_NULL ? -1 : sqlite3_column_double(st, 15);
+	m->assignment.distance_miles = sqlite3_column_type(st, 16) ==
+	    SQLITE_NULL ? -1 : sqlite3_column_double(st, 16);
 	m->assignment.mode = mode_parse((const char *)
-	    sqlite3_column_text(st, 16));
-	col_text(st, 17, m->assignment.reason, sizeof(m->assignment.reason));
+	    sqlite3_column_text(st, 17));
+	col_text(st, 18, m->assignment.reason, sizeof(m->assignment.reason));
 }
 
 /* Binds club, mode, distance and reason at positions i .. i+3. */
@@ -781,14 +844,7 @@ store_member_insert(struct store *s, struct member *m, struct err *err)
 		m->created_at = time(NULL);
 	bind_text(st, 1, m->name);
 	bind_text(st, 2, m->email);
-	bind_text(st, 3, m->zip);
-	bind_text(st, 4, m->city);
-	bind_text(st, 5, m->state);
-	bind_text(st, 6, m->timezone);
-	if (m->zip[0]) {
-		sqlite3_bind_double(st, 7, m->lat);
-		sqlite3_bind_double(st, 8, m->lon);
-	}
+	place_bind(st, 3, &m->place, false);
 	bind_text(st, 9, m->phone);
 	bind_text(st, 10, m->preferred_channel);
 	assignment_bind(st, 11, &m->assignment);
@@ -814,14 +870,28 @@ store_member_get(struct store *s, int64_t id, struct member *out,
 	return get_by_id(s, ST_MEMBER_GET, id, member_from_row, out, "member", err);
 }
 
+struct member_visit {
+	int (*fn)(const struct member *m, void *arg);
+	void *arg;
+	struct member row;
+};
+
+static int
+member_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct member_visit *v = ctx;
+
+	member_from_row(st, &v->row);
+	return v->fn(&v->row, v->arg) != 0;
+}
+
 int
 store_member_each(struct store *s, const struct member_filter *f,
     int (*fn)(const struct member *m, void *arg), void *arg,
     struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_MEMBER_EACH);
-	struct member m;
-	int rc, n = 0;
+	struct member_visit v = { fn, arg, { 0 } };
 
 	sqlite3_bind_int64(st, 1, f->after);
 	sqlite3_bind_int64(st, 2, f->club_id);
@@ -829,16 +899,7 @@ store_member_each(struct store *s, const struct member_filter *f,
 		bind_text(st, 3, mode_name(f->mode));
 	sqlite3_bind_int(st, 4, f->unmatched_only);
 	sqlite3_bind_int(st, 5, f->limit > 0 ? f->limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		member_from_row(st, &m);
-		n++;
-		if (fn(&m, arg) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "cannot list members");
-	return n;
+	return walk(s, st, member_visit, &v, "cannot list members", err);
 }
 
 int
@@ -864,30 +925,35 @@ store_member_unassign_club(struct store *s, int64_t club_id,
 	return sqlite3_changes(s->db);
 }
 
+struct spot_visit {
+	int (*fn)(const struct member_spot *m, void *arg);
+	void *arg;
+};
+
+static int
+spot_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct spot_visit *v = ctx;
+	struct member_spot m;
+
+	m.id = sqlite3_column_int64(st, 0);
+	m.has_zip = sqlite3_column_int(st, 1) != 0;
+	m.lat = sqlite3_column_double(st, 2);
+	m.lon = sqlite3_column_double(st, 3);
+	col_text(st, 4, m.state, sizeof(m.state));
+	return v->fn(&m, v->arg) != 0;
+}
+
 int
 store_member_spots(struct store *s, int64_t club_id,
     int (*fn)(const struct member_spot *m, void *arg), void *arg,
     struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_MEMBER_SPOTS);
-	struct member_spot m;
-	int rc, n = 0;
+	struct spot_visit v = { fn, arg };
 
 	sqlite3_bind_int64(st, 1, club_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		m.id = sqlite3_column_int64(st, 0);
-		m.has_zip = sqlite3_column_int(st, 1) != 0;
-		m.lat = sqlite3_column_double(st, 2);
-		m.lon = sqlite3_column_double(st, 3);
-		col_text(st, 4, m.state, sizeof(m.state));
-		n++;
-		if (fn(&m, arg) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "cannot list members");
-	return n;
+	return walk(s, st, spot_visit, &v, "cannot list members", err);
 }
 
 int64_t
@@ -950,30 +1016,31 @@ meeting_bind(sqlite3_stmt *st, const struct meeting *m)
 	return 15;
 }
 
+static int
+occ_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct meeting *m = ctx;
+	struct meeting_occ *o = &m->occ[m->n_occ++];
+
+	col_text(st, 0, o->date, sizeof(o->date));
+	col_text(st, 1, o->original_local, sizeof(o->original_local));
+	o->cancelled = sqlite3_column_int(st, 2) != 0;
+	col_text(st, 3, o->start_local, sizeof(o->start_local));
+	o->duration_minutes = sqlite3_column_int(st, 4);
+	o->sequence = sqlite3_column_int(st, 5);
+	return m->n_occ == MEETING_MAX_OCC;
+}
+
 /* Reads the changed occurrences of m from the database. */
 static int
 meeting_load_occ(struct store *s, struct meeting *m, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_OCC_LIST);
-	int rc;
 
 	m->n_occ = 0;
 	sqlite3_bind_int64(st, 1, m->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    m->n_occ < MEETING_MAX_OCC) {
-		struct meeting_occ *o = &m->occ[m->n_occ++];
-
-		col_text(st, 0, o->date, sizeof(o->date));
-		col_text(st, 1, o->original_local, sizeof(o->original_local));
-		o->cancelled = sqlite3_column_int(st, 2) != 0;
-		col_text(st, 3, o->start_local, sizeof(o->start_local));
-		o->duration_minutes = sqlite3_column_int(st, 4);
-		o->sequence = sqlite3_column_int(st, 5);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "cannot read occurrences");
-	return 0;
+	return walk(s, st, occ_visit, m, "cannot read occurrences", err) < 0 ?
+	    -1 : 0;
 }
 
 static void
@@ -1032,34 +1099,44 @@ store_meeting_get(struct store *s, int64_t id, struct meeting *out,
 	return meeting_load_occ(s, out, err);
 }
 
+struct meeting_visit {
+	struct store *s;
+	int (*fn)(const struct meeting *m, void *arg);
+	void *arg;
+	struct err *err;
+	struct meeting row;	/* large: the visit lives on the heap */
+};
+
+static int
+meeting_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct meeting_visit *v = ctx;
+
+	meeting_from_row(st, &v->row);
+	/* ST_OCC_LIST is a different statement, so stepping it does not
+	 * disturb this walk. */
+	if (meeting_load_occ(v->s, &v->row, v->err) < 0)
+		return -1;
+	return v->fn(&v->row, v->arg) != 0;
+}
+
 int
 store_meeting_each(struct store *s, int64_t club_id, bool with_cancelled,
     int (*fn)(const struct meeting *m, void *arg), void *arg,
     struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_MEETING_EACH);
-	struct meeting *m = xmalloc(sizeof(*m));
-	int rc, n = 0;
+	struct meeting_visit *v = xmalloc(sizeof(*v));
+	int n;
 
+	v->s = s;
+	v->fn = fn;
+	v->arg = arg;
+	v->err = err;
 	sqlite3_bind_int64(st, 1, club_id);
 	sqlite3_bind_int(st, 2, with_cancelled);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		meeting_from_row(st, m);
-		/* ST_OCC_LIST is a different statement, so stepping it does
-		 * not disturb this walk. */
-		if (meeting_load_occ(s, m, err) < 0) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-		n++;
-		if (fn(m, arg) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	free(m);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return err->code ? -1 : store_fail(s, err,
-		    "cannot list meetings");
+	n = walk(s, st, meeting_visit, v, "cannot list meetings", err);
+	free(v);
 	return n;
 }
 
@@ -1170,25 +1247,41 @@ outbox_from_row(sqlite3_stmt *st, struct outbox_row *r)
 	r->uninvited = sqlite3_column_int(st, 15) != 0;
 }
 
+struct outbox_visit {
+	int (*fn)(const struct outbox_row *r, void *arg);
+	void *arg;
+	struct outbox_row *rows;	/* or into an array, when fn is NULL */
+	int n, limit;
+};
+
+static int
+outbox_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct outbox_visit *v = ctx;
+	struct outbox_row r;
+
+	if (v->fn == NULL) {
+		outbox_from_row(st, &v->rows[v->n++]);
+		return v->n == v->limit;
+	}
+	outbox_from_row(st, &r);
+	return v->fn(&r, v->arg) != 0;
+}
+
 int
 store_outbox_due(struct store *s, time_t now, int lanes, int lane, int limit,
     struct outbox_row *out, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_OUTBOX_DUE);
-	int rc = SQLITE_DONE, n = 0;
+	struct outbox_visit v = { NULL, NULL, out, 0, limit };
 
+	if (limit <= 0)
+		return 0;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int(st, 2, lanes);
 	sqlite3_bind_int(st, 3, lane);
 	sqlite3_bind_int(st, 4, limit);
-	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		outbox_from_row(st, &out[n++]);
-	if (n < limit && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return store_fail(s, err, "cannot read the outbox");
-	}
-	sqlite3_reset(st);
-	return n;
+	return walk(s, st, outbox_visit, &v, "cannot read the outbox", err);
 }
 
 int
@@ -1214,23 +1307,13 @@ store_outbox_each(struct store *s, const char *status, int64_t after,
     struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_OUTBOX_EACH);
-	struct outbox_row r;
-	int rc, n = 0;
+	struct outbox_visit v = { fn, arg, NULL, 0, 0 };
 
 	sqlite3_bind_int64(st, 1, after);
 	if (status)
 		bind_text(st, 2, status);
 	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		outbox_from_row(st, &r);
-		n++;
-		if (fn(&r, arg) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "cannot list the outbox");
-	return n;
+	return walk(s, st, outbox_visit, &v, "cannot list the outbox", err);
 }
 
 static void
@@ -1267,38 +1350,43 @@ store_invitation_answer(struct store *s, int64_t id, const char *rsvp,
 	return step_done(s, st, err, "cannot record the answer");
 }
 
+struct attendee_visit {
+	int (*fn)(const struct attendee *a, void *arg);
+	void *arg;
+};
+
+static int
+attendee_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct attendee_visit *v = ctx;
+	struct attendee a;
+
+	memset(&a, 0, sizeof(a));
+	col_text(st, 0, a.name, sizeof(a.name));
+	col_text(st, 1, a.email, sizeof(a.email));
+	col_text(st, 2, a.city, sizeof(a.city));
+	col_text(st, 3, a.state, sizeof(a.state));
+	a.distance_miles = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
+	    sqlite3_column_double(st, 4);
+	a.mode = mode_parse((const char *)sqlite3_column_text(st, 5));
+	col_text(st, 6, a.rsvp, sizeof(a.rsvp));
+	a.invited_at = (time_t)sqlite3_column_int64(st, 7);
+	a.responded_at = (time_t)sqlite3_column_int64(st, 8);
+	a.member_id = sqlite3_column_int64(st, 9);
+	a.invitation_id = sqlite3_column_int64(st, 10);
+	return v->fn(&a, v->arg) != 0;
+}
+
 int
 store_attendees_each(struct store *s, int64_t meeting_id,
     int (*fn)(const struct attendee *a, void *arg), void *arg,
     struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_ATTENDEES);
-	struct attendee a;
-	int rc, n = 0;
+	struct attendee_visit v = { fn, arg };
 
 	sqlite3_bind_int64(st, 1, meeting_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&a, 0, sizeof(a));
-		col_text(st, 0, a.name, sizeof(a.name));
-		col_text(st, 1, a.email, sizeof(a.email));
-		col_text(st, 2, a.city, sizeof(a.city));
-		col_text(st, 3, a.state, sizeof(a.state));
-		a.distance_miles = sqlite3_column_type(st, 4) == SQLITE_NULL ?
-		    -1 : sqlite3_column_double(st, 4);
-		a.mode = mode_parse((const char *)sqlite3_column_text(st, 5));
-		col_text(st, 6, a.rsvp, sizeof(a.rsvp));
-		a.invited_at = (time_t)sqlite3_column_int64(st, 7);
-		a.responded_at = (time_t)sqlite3_column_int64(st, 8);
-		a.member_id = sqlite3_column_int64(st, 9);
-		a.invitation_id = sqlite3_column_int64(st, 10);
-		n++;
-		if (fn(&a, arg) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, err, "cannot list attendees");
-	return n;
+	return walk(s, st, attendee_visit, &v, "cannot list attendees", err);
 }
 
 int

@@ -1,22 +1,20 @@
 /*
  * http_meetings.c - meetings, their occurrences, the .ics download and
- * the personal feeds (CONTRACT.md §6).
+ * the personal feeds (docs/api.md, "Meetings"; docs/calendar.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "feed.h"
 #include "http_int.h"
-#include "ics_build.h"
 #include "meeting.h"
 #include "rand.h"
 #include "xalloc.h"
 
-#define FEED_ALARM_MINUTES 30
-
 static json_t *
-json_utc(time_t t)
+http_json_utc(time_t t)
 {
 	char s[32];
 	struct tm tm;
@@ -27,8 +25,7 @@ json_utc(time_t t)
 }
 
 static json_t *
-json_meeting(struct request *rq, const struct meeting *m,
-    const struct club *c)
+http_json_meeting(struct request *rq, const struct meeting *m)
 {
 	json_t *o = json_object(), *next = json_array(), *occ = json_array();
 	time_t t[5];
@@ -51,9 +48,9 @@ json_meeting(struct request *rq, const struct meeting *m,
 	json_object_set_new(o, "sequence", json_integer(m->sequence));
 	json_object_set_new(o, "status", json_string(m->cancelled ?
 	    "cancelled" : "confirmed"));
-	n = meeting_next(m, c, rq->cfg, time(NULL), t, 5);
+	n = meeting_next(m, NULL, rq->cfg, time(NULL), t, 5);
 	for (i = 0; i < n; i++)
-		json_array_append_new(next, json_utc(t[i]));
+		json_array_append_new(next, http_json_utc(t[i]));
 	json_object_set_new(o, "next_occurrences", next);
 	for (k = 0; k < m->n_occ; k++)
 		json_array_append_new(occ, json_pack("{s:s, s:s, s:s, s:i}",
@@ -61,8 +58,8 @@ json_meeting(struct request *rq, const struct meeting *m,
 		    "cancelled" : "moved", "start", m->occ[k].start_local,
 		    "duration_minutes", m->occ[k].duration_minutes));
 	json_object_set_new(o, "occurrences", occ);
-	json_object_set_new(o, "created_at", json_utc(m->created_at));
-	json_object_set_new(o, "updated_at", json_utc(m->updated_at));
+	json_object_set_new(o, "created_at", http_json_utc(m->created_at));
+	json_object_set_new(o, "updated_at", http_json_utc(m->updated_at));
 	return o;
 }
 
@@ -81,17 +78,17 @@ meeting_input_from_json(json_t *o, struct meeting_input *in,
 
 	meeting_input_init(in);
 	in->rrule_null = r != NULL && json_is_null(r);
-	return json_only_keys(o, MEETING_KEYS, rs) &&
-	    json_no_null(o, required, rs) &&
-	    json_get_string(o, "title", &in->title, rs) &&
-	    json_get_string(o, "start", &in->start, rs) &&
-	    json_get_string(o, "timezone", &in->timezone, rs) &&
-	    json_get_int(o, "duration_minutes", &in->duration_minutes, -1, -1,
+	return http_json_only_keys(o, MEETING_KEYS, rs) &&
+	    http_json_no_null(o, required, rs) &&
+	    http_json_get_string(o, "title", &in->title, rs) &&
+	    http_json_get_string(o, "start", &in->start, rs) &&
+	    http_json_get_string(o, "timezone", &in->timezone, rs) &&
+	    http_json_get_int(o, "duration_minutes", &in->duration_minutes, -1, -1,
 	    rs) &&
-	    json_get_string(o, "rrule", &in->rrule, rs) &&
-	    json_get_string(o, "description", &in->description, rs) &&
-	    json_get_string(o, "location", &in->location, rs) &&
-	    json_get_string(o, "video_url", &in->video_url, rs);
+	    http_json_get_string(o, "rrule", &in->rrule, rs) &&
+	    http_json_get_string(o, "description", &in->description, rs) &&
+	    http_json_get_string(o, "location", &in->location, rs) &&
+	    http_json_get_string(o, "video_url", &in->video_url, rs);
 }
 
 /* Loads the meeting of path parameter 0 and its club, and checks the
@@ -106,8 +103,7 @@ load_meeting(struct request *rq, struct response *rs, struct meeting *m,
 	if (!http_param_id(rq, rs, 0, &id))
 		return false;
 	err_clear(&err);
-	if (store_meeting_get(rq->store, id, m, &err) < 0 ||
-	    store_club_get(rq->store, m->club_id, c, &err) < 0) {
+	if (meeting_get(rq->store, id, m, c, &err) < 0) {
 		http_reply_err(rs, &err);
 		return false;
 	}
@@ -119,19 +115,10 @@ static void
 reply_meeting(struct request *rq, struct response *rs, int rc,
     const struct err *err, const struct meeting *m, unsigned status)
 {
-	struct club c;
-	struct err e2;
-
-	if (rc < 0) {
+	if (rc < 0)
 		http_reply_err(rs, err);
-		return;
-	}
-	err_clear(&e2);
-	if (store_club_get(rq->store, m->club_id, &c, &e2) < 0) {
-		http_reply_err(rs, &e2);
-		return;
-	}
-	http_reply_json(rs, status, json_meeting(rq, m, &c));
+	else
+		http_reply_json(rs, status, http_json_meeting(rq, m));
 }
 
 static void
@@ -152,7 +139,7 @@ h_meetings_create(struct request *rq, struct response *rs)
 	if (meeting_input_from_json(o, &in, rs)) {
 		m = xmalloc(sizeof(*m));
 		err_clear(&err);
-		rc = meeting_create(rq->svc, rq->store, club, &in, m, &err);
+		rc = meeting_create(rq->cfg, rq->store, club, &in, m, &err);
 		reply_meeting(rq, rs, rc, &err, m, 201);
 		free(m);
 	}
@@ -161,7 +148,6 @@ h_meetings_create(struct request *rq, struct response *rs)
 
 struct meeting_list {
 	struct request *rq;
-	const struct club *club;
 	json_t *items;
 };
 
@@ -170,14 +156,14 @@ add_meeting(const struct meeting *m, void *arg)
 {
 	struct meeting_list *l = arg;
 
-	json_array_append_new(l->items, json_meeting(l->rq, m, l->club));
+	json_array_append_new(l->items, http_json_meeting(l->rq, m));
 	return 0;
 }
 
 static void
 h_meetings_list(struct request *rq, struct response *rs)
 {
-	struct meeting_list l = { rq, NULL, NULL };
+	struct meeting_list l = { rq, NULL };
 	struct club c;
 	struct err err;
 	int64_t club;
@@ -185,19 +171,13 @@ h_meetings_list(struct request *rq, struct response *rs)
 	if (!http_param_id(rq, rs, 0, &club) || !http_may_club(rq, rs, club))
 		return;
 	err_clear(&err);
-	if (store_club_get(rq->store, club, &c, &err) < 0) {
-		http_reply_err(rs, &err);
-		return;
-	}
-	l.club = &c;
 	l.items = json_array();
-	if (store_meeting_each(rq->store, club, true, add_meeting, &l,
-	    &err) < 0) {
+	if (meeting_list(rq->store, club, &c, add_meeting, &l, &err) < 0) {
 		json_decref(l.items);
 		http_reply_err(rs, &err);
 		return;
 	}
-	http_reply_json(rs, 200, json_page(l.items, 0));
+	http_reply_json(rs, 200, http_json_page(l.items, 0));
 }
 
 static void
@@ -207,7 +187,7 @@ h_meeting_get(struct request *rq, struct response *rs)
 	struct club c;
 
 	if (load_meeting(rq, rs, m, &c))
-		http_reply_json(rs, 200, json_meeting(rq, m, &c));
+		http_reply_json(rs, 200, http_json_meeting(rq, m));
 	free(m);
 }
 
@@ -227,7 +207,7 @@ h_meeting_patch(struct request *rq, struct response *rs)
 		goto out;
 	if (meeting_input_from_json(o, &in, rs)) {
 		err_clear(&err);
-		reply_meeting(rq, rs, meeting_update(rq->svc, rq->store, m->id,
+		reply_meeting(rq, rs, meeting_update(rq->cfg, rq->store, m->id,
 		    &in, m, &err), &err, m, 200);
 	}
 	json_decref(o);
@@ -244,8 +224,8 @@ h_meeting_delete(struct request *rq, struct response *rs)
 
 	if (load_meeting(rq, rs, m, &c)) {
 		err_clear(&err);
-		reply_meeting(rq, rs, meeting_cancel(rq->svc, rq->store, m->id,
-		    m, &err), &err, m, 200);
+		reply_meeting(rq, rs, meeting_cancel(rq->store, m->id, m,
+		    &err), &err, m, 200);
 	}
 	free(m);
 }
@@ -259,7 +239,7 @@ h_occurrence_delete(struct request *rq, struct response *rs)
 
 	if (load_meeting(rq, rs, m, &c)) {
 		err_clear(&err);
-		reply_meeting(rq, rs, meeting_occurrence_change(rq->svc,
+		reply_meeting(rq, rs, meeting_occurrence_change(rq->cfg,
 		    rq->store, m->id, rq->params[1], NULL, -1, m, &err), &err,
 		    m, 200);
 	}
@@ -283,16 +263,16 @@ h_occurrence_patch(struct request *rq, struct response *rs)
 	o = http_body_object(rq, rs, false);
 	if (o == NULL)
 		goto out;
-	if (json_only_keys(o, keys, rs) &&
-	    json_get_string(o, "start", &start, rs) &&
-	    json_get_int(o, "duration_minutes", &duration, -1, -1, rs)) {
+	if (http_json_only_keys(o, keys, rs) &&
+	    http_json_get_string(o, "start", &start, rs) &&
+	    http_json_get_int(o, "duration_minutes", &duration, -1, -1, rs)) {
 		err_clear(&err);
 		if (start == NULL)
 			http_reply_error(rs, 422, "invalid_value", "start",
 			    "start is required (local time YYYY-MM-DDTHH:MM)");
 		else
 			reply_meeting(rq, rs, meeting_occurrence_change(
-			    rq->svc, rq->store, m->id, rq->params[1], start,
+			    rq->cfg, rq->store, m->id, rq->params[1], start,
 			    duration, m, &err), &err, m, 200);
 	}
 	json_decref(o);
@@ -350,107 +330,41 @@ static void
 h_meeting_ics(struct request *rq, struct response *rs)
 {
 	struct meeting *m = xmalloc(sizeof(*m));
-	struct meeting_ics *mi = xmalloc(sizeof(*mi));
+	struct feed f;
 	struct club c;
 	struct err err;
-	char *text, name[64];
-	size_t len;
+	char name[64];
 
+	err_clear(&err);
 	if (!load_meeting(rq, rs, m, &c))
 		goto out;
-	meeting_to_ics(m, &c, rq->cfg, mi);
-	err_clear(&err);
-	text = ics_download_build(&mi->ev, m->updated_at, &len, &err);
-	if (text == NULL) {
+	if (feed_meeting(rq->cfg, m, &c, &f, &err) < 0) {
 		http_reply_err(rs, &err);
 		goto out;
 	}
 	snprintf(name, sizeof(name), "meeting-%lld.ics", (long long)m->id);
-	reply_calendar(rq, rs, text, len, m->updated_at, name);
+	reply_calendar(rq, rs, f.text, f.len, f.modified, name);
 out:
-	free(mi);
 	free(m);
 }
 
 /* ==== personal feeds ==================================================== */
-struct feed_ctx {
-	const struct club *club;
-	const struct config *cfg;
-	struct meeting *meetings;
-	struct meeting_ics *ics;
-	size_t n, cap;
-	time_t modified;
-};
-
-static int
-add_feed_meeting(const struct meeting *m, void *arg)
-{
-	struct feed_ctx *f = arg;
-
-	if (f->n == f->cap) {
-		f->cap = f->cap ? 2 * f->cap : 8;
-		f->meetings = xreallocarray(f->meetings, f->cap,
-		    sizeof(*f->meetings));
-	}
-	f->meetings[f->n++] = *m;
-	if (m->updated_at > f->modified)
-		f->modified = m->updated_at;
-	return 0;
-}
-
 static void
 h_feed(struct request *rq, struct response *rs)
 {
-	struct feed_ctx f;
-	struct ics_event *events;
-	struct member mem;
-	struct club c;
+	struct feed f;
 	struct err err;
-	char calname[300], *text;
-	int64_t member_id;
-	size_t len, i;
 
 	if (!http_token_allowed(rq, rs))
 		return;
-	member_id = service_feed_member(rq->svc, rq->params[0]);
 	err_clear(&err);
-	if (member_id < 0 ||
-	    store_member_get(rq->store, member_id, &mem, &err) < 0) {
-		http_token_failed(rq);
-		http_reply_error(rs, 404, "not_found", NULL,
-		    "no such calendar feed: check the link");
+	if (feed_member(rq->svc, rq->store, rq->params[0], &f, &err) == 0) {
+		reply_calendar(rq, rs, f.text, f.len, f.modified, NULL);
 		return;
 	}
-	memset(&f, 0, sizeof(f));
-	memset(&c, 0, sizeof(c));
-	f.cfg = rq->cfg;
-	f.modified = mem.created_at;
-	snprintf(calname, sizeof(calname), "Club meetings");
-	if (mem.assignment.club_id > 0) {
-		if (store_club_get(rq->store, mem.assignment.club_id, &c,
-		    &err) < 0 || store_meeting_each(rq->store, c.id, true,
-		    add_feed_meeting, &f, &err) < 0) {
-			free(f.meetings);
-			http_reply_err(rs, &err);
-			return;
-		}
-		snprintf(calname, sizeof(calname), "%s", c.name);
-	}
-	f.ics = xcalloc(f.n ? f.n : 1, sizeof(*f.ics));
-	events = xcalloc(f.n ? f.n : 1, sizeof(*events));
-	for (i = 0; i < f.n; i++) {
-		meeting_to_ics(&f.meetings[i], &c, rq->cfg, &f.ics[i]);
-		events[i] = f.ics[i].ev;
-	}
-	text = ics_feed_build(calname, events, f.n, FEED_ALARM_MINUTES,
-	    f.modified, &len, &err);
-	if (text == NULL)
-		http_reply_err(rs, &err);
-	else
-		reply_calendar(rq, rs, text, len, f.modified, NULL);
-	free(events);
-	free(f.ics);
-	free(f.meetings);
+	if (err.code == ERR_NOT_FOUND)
+		http_token_failed(rq);
+	http_reply_err(rs, &err);
 }
 
 const struct route http_meeting_routes[] = {

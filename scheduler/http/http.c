@@ -16,6 +16,8 @@
 #include "http.h"
 #include "http_int.h"
 #include "rand.h"
+#include "text.h"
+#include "token.h"
 #include "xalloc.h"
 
 /* Failed token attempts: more than RATE_MAX_FAILS from one address within
@@ -209,26 +211,10 @@ http_body_object(struct request *rq, struct response *rs, bool empty_ok)
 	return o;
 }
 
-static bool
-parse_int64(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0' || *s == '+' || *s == '-' || *s == ' ')
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
 bool
 http_param_id(struct request *rq, struct response *rs, int i, int64_t *out)
 {
-	if (!parse_int64(rq->params[i], out) || *out <= 0) {
+	if (text_parse_int64(rq->params[i], 1, INT64_MAX, out) < 0) {
 		http_reply_error(rs, 404, "not_found", NULL,
 		    "no such resource: '%s' is not an id", rq->params[i]);
 		return false;
@@ -246,7 +232,7 @@ http_page(struct request *rq, struct response *rs, int *limit,
 	*limit = 100;
 	*after = 0;
 	if (l) {
-		if (!parse_int64(l, &v) || v < 1 || v > 1000) {
+		if (text_parse_int64(l, 1, 1000, &v) < 0) {
 			http_reply_error(rs, 400, "bad_parameter", "limit",
 			    "limit must be a number from 1 to 1000");
 			return false;
@@ -254,7 +240,7 @@ http_page(struct request *rq, struct response *rs, int *limit,
 		*limit = (int)v;
 	}
 	if (a && a[0]) {
-		if (!parse_int64(a, &v) || v < 0) {
+		if (text_parse_int64(a, 0, INT64_MAX, &v) < 0) {
 			http_reply_error(rs, 400, "bad_parameter", "after",
 			    "after must be a cursor from a previous page");
 			return false;
@@ -373,7 +359,7 @@ authenticate(struct request *rq, struct response *rs)
 		rq->role = ROLE_ADMIN;
 		return true;
 	}
-	if (store_token_lookup(rq->store, hash, &rq->club_id) == 0) {
+	if (token_secretary_club(rq->store, token, &rq->club_id) == 0) {
 		rq->role = ROLE_SECRETARY;
 		return true;
 	}
@@ -491,7 +477,7 @@ dispatch(struct request *rq, struct response *rs)
 static void
 store_key_free(void *p)
 {
-	store_close(p);
+	service_store_close(p);
 }
 
 static struct store *
@@ -500,7 +486,7 @@ thread_store(struct http_server *srv, struct err *err)
 	struct store *st = pthread_getspecific(srv->store_key);
 
 	if (st == NULL) {
-		st = store_open(srv->cfg->db, err);
+		st = service_store_open(srv->svc, err);
 		if (st != NULL)
 			pthread_setspecific(srv->store_key, st);
 	}

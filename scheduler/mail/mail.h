@@ -55,7 +55,7 @@ void mail_transport_free(struct mail_transport *t);
 /*
  * Delivers msg (len bytes, CRLF line ends) with the envelope sender
  * from_addr and the single envelope recipient to_addr (both must pass
- * imip_address_is_valid()).  Returns 0 once the SMTP server answered 250
+ * text_email_is_valid()).  Returns 0 once the SMTP server answered 250
  * to the data, or the Maildir file is durably in new/; -1 with *err set
  * otherwise (see the error codes above).
  *

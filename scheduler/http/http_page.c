@@ -1,0 +1,53 @@
+/*
+ * http_page.c - the small HTML pages the service answers links with
+ * (RSVP, unsubscribe): one look, no script, no external assets
+ * (docs/dashboard.md, "Pages behind links").
+ */
+#include "buf.h"
+#include "http_int.h"
+#include "text.h"
+
+void
+http_page_start(struct buf *b, const char *title)
+{
+	buf_adds(b, "<!doctype html><html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\"><title>");
+	text_html_escape(b, title);
+	buf_adds(b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;"
+	    "max-width:36em;margin:2em auto;padding:0 1em;color:#222}"
+	    "a.button,button{display:inline-block;margin:.3em .5em .3em 0;"
+	    "padding:.5em 1em;border:1px solid #1a5;border-radius:4px;"
+	    "color:#174;background:#fff;text-decoration:none;font:inherit}"
+	    "a.button.current{background:#1a5;color:#fff}"
+	    ":focus{outline:3px solid #f90}</style></head><body><main>");
+}
+
+void
+http_page_reply(struct response *rs, unsigned status, struct buf *b)
+{
+	size_t len;
+	char *s;
+
+	buf_adds(b, "</main></body></html>\n");
+	s = buf_take(b, &len);
+	http_add_header(rs, "Cache-Control", "no-store");
+	http_reply_take(rs, status, "text/html; charset=utf-8", s, len);
+}
+
+void
+http_page_message(struct response *rs, unsigned status, const char *title,
+    const char *msg)
+{
+	struct buf b;
+
+	buf_init(&b);
+	http_page_start(&b, title);
+	buf_adds(&b, "<h1>");
+	text_html_escape(&b, title);
+	buf_adds(&b, "</h1><p>");
+	text_html_escape(&b, msg);
+	buf_adds(&b, "</p>");
+	http_page_reply(rs, status, &b);
+}
+

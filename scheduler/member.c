@@ -1,0 +1,195 @@
+/*
+ * member.c - members (docs/api.md, "Members").
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "geo_db.h"
+#include "invite.h"
+#include "member.h"
+#include "store.h"
+#include "text.h"
+#include "token.h"
+
+void
+member_input_init(struct member_input *in)
+{
+	memset(in, 0, sizeof(*in));
+}
+
+static bool
+is_blank(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
+/* A state-only member: the state's code and time zone. */
+static int
+apply_state(struct service *svc, const char *state, struct member *m,
+    struct err *err)
+{
+	const char *tz;
+	char up[3];
+
+	if (strlen(state) != 2)
+		return err_set_field(err, ERR_INVALID, "state",
+		    "state must be a 2-letter US state code");
+	up[0] = (char)toupper((unsigned char)state[0]);
+	up[1] = (char)toupper((unsigned char)state[1]);
+	up[2] = '\0';
+	if (!geo_state_is_valid(up))
+		return err_set_field(err, ERR_INVALID, "state",
+		    "unknown US state code '%s'", state);
+	memcpy(m->place.state, up, 3);
+	tz = geo_state_timezone(service_geo(svc), up);
+	snprintf(m->place.timezone, sizeof(m->place.timezone), "%s",
+	    tz ? tz : "");
+	return 0;
+}
+
+static int
+apply_contact(const struct member_input *in, struct member *m,
+    struct err *err)
+{
+	const char *p;
+
+	if (!is_blank(in->phone)) {
+		if (strlen(in->phone) >= sizeof(m->phone))
+			return err_set_field(err, ERR_INVALID, "phone",
+			    "phone is too long");
+		for (p = in->phone; *p; p++)
+			if (!isdigit((unsigned char)*p) &&
+			    !strchr("+-() .", *p))
+				return err_set_field(err, ERR_INVALID,
+				    "phone", "phone may hold digits, spaces "
+				    "and + - ( ) . only");
+		snprintf(m->phone, sizeof(m->phone), "%s", in->phone);
+	}
+	if (!is_blank(in->preferred_channel)) {
+		if (strcmp(in->preferred_channel, "email") != 0 &&
+		    strcmp(in->preferred_channel, "phone") != 0 &&
+		    strcmp(in->preferred_channel, "sms") != 0)
+			return err_set_field(err, ERR_INVALID,
+			    "preferred_channel", "preferred_channel must be "
+			    "email, phone or sms");
+		snprintf(m->preferred_channel, sizeof(m->preferred_channel),
+		    "%s", in->preferred_channel);
+	}
+	return 0;
+}
+
+static int
+member_validate(struct service *svc, const struct member_input *in,
+    struct member *m, struct err *err)
+{
+	if (is_blank(in->name) || !text_is_clean(in->name, NAME_MAX_LEN, false))
+		return err_set_field(err, ERR_INVALID, "name", "name must be "
+		    "1 to %d bytes of UTF-8 text without control characters",
+		    NAME_MAX_LEN);
+	snprintf(m->name, sizeof(m->name), "%s", in->name);
+	/* The mailer's own check: an address taken here is one the
+	 * invitations can be sent to (docs/email.md). */
+	if (is_blank(in->email) || !text_email_is_valid(in->email))
+		return err_set_field(err, ERR_INVALID, "email",
+		    "email must be a valid e-mail address");
+	snprintf(m->email, sizeof(m->email), "%s", in->email);
+	if (!is_blank(in->state) && apply_state(svc, in->state, m, err) < 0)
+		return -1;
+	if (!is_blank(in->zip)) {
+		/* The ZIP decides the state: a contradicting state field
+		 * would only mislead the matching. */
+		if (service_zip_place(svc, in->zip, &m->place, err) < 0)
+			return -1;
+		m->place.county[0] = '\0';
+	} else if (!m->place.state[0]) {
+		return err_set_field(err, ERR_INVALID, "zip",
+		    "zip or state is required");
+	}
+	return apply_contact(in, m, err);
+}
+
+int
+member_create(struct service *svc, struct store *st,
+    const struct member_input *in, bool match, struct member *out,
+    struct err *err)
+{
+	struct member m;
+
+	memset(&m, 0, sizeof(m));
+	m.assignment.distance_miles = -1;
+	if (member_validate(svc, in, &m, err) < 0)
+		return -1;
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (match && assign_new_member(svc, st, &m, err) < 0)
+		goto out_rollback;
+	if (store_member_insert(st, &m, err) < 0)
+		goto out_rollback;
+	if (m.assignment.mode == MODE_REMOTE &&
+	    invite_member_to_club(service_config(svc), st, m.id,
+	    m.assignment.club_id, err) < 0)
+		goto out_rollback;
+	if (store_commit(st, err) < 0)
+		goto out_rollback;
+	*out = m;
+	return 0;
+out_rollback:
+	store_rollback(st);
+	return -1;
+}
+
+int
+member_get(struct store *st, int64_t id, struct member *out,
+    struct err *err)
+{
+	return store_member_get(st, id, out, err);
+}
+
+int
+member_list(struct store *st, const struct member_filter *f,
+    int (*fn)(const struct member *m, void *arg), void *arg,
+    struct err *err)
+{
+	return store_member_each(st, f, fn, arg, err);
+}
+
+int
+member_match_all(struct service *svc, struct store *st,
+    struct match_counts *counts,
+    void (*progress)(size_t done, size_t total, void *arg), void *arg,
+    struct err *err)
+{
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (assign_unmatched(svc, st, counts, progress, arg, err) < 0 ||
+	    store_commit(st, err) < 0) {
+		service_rollback(svc, st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+member_by_unsubscribe_link(struct service *svc, struct store *st,
+    const char *token, bool unsubscribe, struct member *out,
+    struct err *err)
+{
+	int64_t id = token_link_id(svc, "unsub", token);
+
+	if (id < 0)
+		return err_set(err, ERR_NOT_FOUND, "no such unsubscribe link");
+	if (store_member_get(st, id, out, err) < 0)
+		return -1;
+	if (!unsubscribe)
+		return 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (store_member_unsubscribe(st, id, err) < 0 ||
+	    store_commit(st, err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	out->unsubscribed = true;
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * member.h - members: create (and match), read, list, match the rest,
+ * unsubscribe (docs/api.md, "Members").
+ */
+#ifndef CLUBMATCH_MEMBER_H
+#define CLUBMATCH_MEMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "assign.h"
+#include "err.h"
+#include "model.h"
+#include "service.h"
+
+/* A member as given by a request or a CSV row.  Strings are borrowed;
+ * NULL or "" means not given. */
+struct member_input {
+	const char *name;
+	const char *email;
+	const char *zip;
+	const char *state;
+	const char *phone;
+	const char *preferred_channel;
+};
+void member_input_init(struct member_input *in);
+
+/* Creates a member and, when match is true, assigns it (and invites a
+ * remote member to the club's meetings) in the same transaction.
+ * ERR_CONFLICT naming "email" when the address is taken. */
+int member_create(struct service *svc, struct store *st,
+    const struct member_input *in, bool match, struct member *out,
+    struct err *err);
+int member_get(struct store *st, int64_t id, struct member *out,
+    struct err *err);
+
+/* Calls fn for each member of the page, in id order. */
+int member_list(struct store *st, const struct member_filter *f,
+    int (*fn)(const struct member *m, void *arg), void *arg,
+    struct err *err);
+
+/* Assigns every member without a club, in one transaction. */
+int member_match_all(struct service *svc, struct store *st,
+    struct match_counts *counts,
+    void (*progress)(size_t done, size_t total, void *arg), void *arg,
+    struct err *err);
+
+/* The member an "unsub" link token names; ERR_NOT_FOUND when it is not
+ * genuine.  With unsubscribe, also marks them unsubscribed and drops
+ * their pending mail, in one transaction. */
+int member_by_unsubscribe_link(struct service *svc, struct store *st,
+    const char *token, bool unsubscribe, struct member *out,
+    struct err *err);
+
+#endif

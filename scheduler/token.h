@@ -1,0 +1,47 @@
+/*
+ * token.h - the secrets in links and the secretaries' tokens
+ * (docs/api.md, "Tokens").
+ *
+ * Link tokens ("feed", "rsvp", "unsub") are "<id>-<HMAC-SHA-256(key,
+ * kind:id)>" (160 bits of MAC, base32): the service can show them again
+ * in every e-mail without storing them, and nobody without the key can
+ * forge one.  Secretary tokens are random (160 bits), shown once, and
+ * only their SHA-256 is stored.
+ *
+ * Thread-safe: the key is read-only once service_load_key() has run.
+ */
+#ifndef CLUBMATCH_TOKEN_H
+#define CLUBMATCH_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "service.h"
+
+/* Room for any link token and its NUL. */
+#define TOKEN_MAX 96
+
+/* The link token of kind for id into out (size >= TOKEN_MAX). */
+void token_link(const struct service *svc, const char *kind, int64_t id,
+    char *out, size_t size);
+/* The id a genuine link token of this kind names, or -1. */
+int64_t token_link_id(const struct service *svc, const char *kind,
+    const char *token);
+/* base_url + path + the token + suffix into out: the links of e-mails
+ * and of the API ("/feeds/", "feed", id, ".ics"). */
+void token_link_url(const struct service *svc, const char *path,
+    const char *kind, int64_t id, const char *suffix, char *out,
+    size_t size);
+
+/* Mints a secretary token for the active club club_id and stores its
+ * hash.  Returns the token (free() it), or NULL with *err (ERR_NOT_FOUND
+ * for a deleted or unknown club). */
+char *token_secretary_new(struct store *st, int64_t club_id,
+    struct err *err);
+/* 0 and *club_id when token is a live secretary token of an active club;
+ * -1 otherwise. */
+int token_secretary_club(struct store *st, const char *token,
+    int64_t *club_id);
+
+#endif
