@@ -1,5 +1,6 @@
 /*
- * match.c - CONTRACT.md §5 over a snapshot of the active clubs.
+ * match.c - the matching policy (docs/matching.md) over a snapshot of the
+ * active clubs.
  */
 #include <math.h>
 #include <stdio.h>

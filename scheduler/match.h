@@ -1,5 +1,6 @@
 /*
- * match.h - the matching policy of CONTRACT.md §5, with no I/O.
+ * match.h - the matching policy of docs/matching.md, with no I/O: the
+ * store side of a match run is assign.h.
  *
  * A match_snapshot is an immutable view of the active clubs (position,
  * state, remote policy, activity) with two spatial indexes: every active

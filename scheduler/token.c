@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "rand.h"
 #include "store.h"
 #include "token.h"
@@ -18,7 +19,7 @@ token_link(const struct service *svc, const char *kind, int64_t id,
 	char msg[64], mac[40];
 
 	snprintf(msg, sizeof(msg), "%s:%lld", kind, (long long)id);
-	rand_hmac_base32(service_key(svc), msg, mac, 32);
+	hash_hmac_base32(service_key(svc), msg, mac, 32);
 	snprintf(out, size, "%lld-%s", (long long)id, mac);
 }
 
@@ -35,7 +36,7 @@ token_link_id(const struct service *svc, const char *kind,
 	if (end == token || *end != '-' || id <= 0)
 		return -1;
 	token_link(svc, kind, id, want, sizeof(want));
-	return rand_equal_consttime(want, token) ? id : -1;
+	return hash_equal_consttime(want, token) ? id : -1;
 }
 
 void
@@ -65,7 +66,7 @@ token_secretary_new(struct store *st, int64_t club_id, struct err *err)
 	}
 	/* 160 bits from the CSPRNG; only the hash is stored. */
 	token = rand_token(160);
-	rand_sha256_hex(token, hash);
+	hash_sha256_hex(token, hash);
 	if (store_token_insert(st, hash, club_id, err) < 0) {
 		free(token);
 		return NULL;
@@ -78,6 +79,6 @@ token_secretary_club(struct store *st, const char *token, int64_t *club_id)
 {
 	char hash[65];
 
-	rand_sha256_hex(token, hash);
+	hash_sha256_hex(token, hash);
 	return store_token_lookup(st, hash, club_id);
 }

@@ -13,9 +13,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "hash.h"
 #include "http.h"
 #include "http_int.h"
-#include "rand.h"
 #include "text.h"
 #include "token.h"
 #include "xalloc.h"
@@ -354,8 +354,8 @@ authenticate(struct request *rq, struct response *rs)
 		return true;
 	if (!http_token_allowed(rq, rs))
 		return false;
-	rand_sha256_hex(token, hash);
-	if (rand_equal_consttime(hash, rq->srv->admin_hash)) {
+	hash_sha256_hex(token, hash);
+	if (hash_equal_consttime(hash, rq->srv->admin_hash)) {
 		rq->role = ROLE_ADMIN;
 		return true;
 	}
@@ -669,7 +669,7 @@ http_start(const struct config *cfg, struct service *svc,
 
 	srv->cfg = cfg;
 	srv->svc = svc;
-	rand_sha256_hex(admin_token, srv->admin_hash);
+	hash_sha256_hex(admin_token, srv->admin_hash);
 	pthread_mutex_init(&srv->rate_lock, NULL);
 	pthread_key_create(&srv->store_key, store_key_free);
 	memset(&sin, 0, sizeof(sin));

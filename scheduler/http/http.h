@@ -1,5 +1,5 @@
 /*
- * http.h - the HTTP API and pages (CONTRACT.md §6), on libmicrohttpd.
+ * http.h - the HTTP API and pages (docs/api.md), on libmicrohttpd.
  *
  * A thread pool with epoll serves requests; each worker thread opens its
  * own store connection on first use.  Everything else the handlers share

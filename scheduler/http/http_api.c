@@ -276,7 +276,7 @@ h_members_list(struct request *rq, struct response *rs)
 		}
 	}
 	if (mode) {
-		f.mode = mode_parse(mode);
+		f.mode = model_mode_parse(mode);
 		if (f.mode == MODE_NONE) {
 			http_reply_error(rs, 400, "bad_parameter", "mode",
 			    "mode must be local, remote or unassigned");

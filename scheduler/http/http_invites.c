@@ -197,7 +197,7 @@ add_attendee(const struct attendee *a, void *arg)
 		csv_field(&x->csv, a->city, false);
 		csv_field(&x->csv, a->state, false);
 		csv_field(&x->csv, dist, false);
-		csv_field(&x->csv, mode_name(a->mode), false);
+		csv_field(&x->csv, model_mode_name(a->mode), false);
 		csv_field(&x->csv, a->rsvp, false);
 		csv_field(&x->csv, inv, false);
 		csv_field(&x->csv, resp, true);
@@ -208,7 +208,7 @@ add_attendee(const struct attendee *a, void *arg)
 	    "name", a->name, "email", a->email, "city", a->city, "state",
 	    a->state, "distance_miles", a->distance_miles >= 0 ?
 	    json_real(a->distance_miles) : json_null(), "mode",
-	    mode_name(a->mode), "rsvp", a->rsvp, "invited_at", inv,
+	    model_mode_name(a->mode), "rsvp", a->rsvp, "invited_at", inv,
 	    "responded_at", resp[0] ? json_string(resp) : json_null()));
 	return 0;
 }

@@ -166,7 +166,7 @@ http_json_assignment(const struct assignment *a)
 	    json_string(a->club_name) : json_null());
 	json_object_set_new(o, "distance_miles", a->club_id > 0 ?
 	    miles_or_null(a->distance_miles) : json_null());
-	json_object_set_new(o, "mode", json_string(mode_name(a->mode)));
+	json_object_set_new(o, "mode", json_string(model_mode_name(a->mode)));
 	json_object_set_new(o, "reason", json_string(reason));
 	return o;
 }

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "hash.h"
 #include "feed.h"
 #include "http_int.h"
 #include "meeting.h"
-#include "rand.h"
 #include "xalloc.h"
 
 static json_t *
@@ -306,7 +306,7 @@ reply_calendar(struct request *rq, struct response *rs, char *text,
 	const char *inm = http_header(rq, "If-None-Match");
 	char hash[65], etag[40], date[40], disp[160];
 
-	rand_sha256_hex(text, hash);
+	hash_sha256_hex(text, hash);
 	snprintf(etag, sizeof(etag), "\"%.32s\"", hash);
 	http_add_header(rs, "ETag", etag);
 	http_date(modified, date);

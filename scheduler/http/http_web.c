@@ -1,5 +1,5 @@
 /*
- * http_web.c - the secretary dashboard's files (CONTRACT.md §8), served
+ * http_web.c - the secretary dashboard's files (docs/dashboard.md), served
  * from the copies embedded at build time (web/assets.S).
  */
 #include <string.h>

@@ -7,7 +7,7 @@
  * same bytes (libcurl only dot-stuffs them on the wire).
  *
  * Thread-safety: a struct mail_transport is owned by one thread at a
- * time (the outbox worker); it holds one libcurl easy handle, whose SMTP
+ * time (an outbox lane); it holds one libcurl easy handle, whose SMTP
  * connection stays open across mail_send() calls.  Different transports
  * may be used from different threads at once.  mail_transport_new()
  * initialises libcurl (curl_global_init), which is thread-safe in the

@@ -1,15 +1,20 @@
 /*
- * outbox.h - the background worker that delivers queued invitations.
+ * outbox.h - the background worker that delivers the queued e-mails
+ * (docs/email.md, "Retries (the outbox worker)").
  *
- * Rows are queued in the database (store_outbox_queue_*) inside the
- * transaction of the change that causes them, by the service or by a CLI
- * process; the worker polls for due rows, so it also finds rows another
- * process queued, and resumes whatever is pending after a restart.
+ * Rows are queued in the database by the domain (meeting.c, invite.c,
+ * assign.c through store_outbox_queue_*) inside the transaction of the
+ * change that causes them, in this process or in a CLI process; the
+ * worker polls for due rows, so it also finds rows another process
+ * queued, and resumes whatever is pending after a restart.
  *
  * Each row is built at send time from the current meeting, member and
- * club, sent over one kept SMTP connection (or into the Maildir), and
- * marked sent, or retried with backoff (seconds, then minutes, capped),
- * or marked failed after a permanent (5xx) refusal or a day of trying.
+ * club, sent over a kept SMTP connection (or into the Maildir), and then
+ * marked sent; or retried with backoff (outbox_backoff()); or marked
+ * failed, with the reason in last_error, after a permanent (5xx)
+ * refusal, after OUTBOX_GIVE_UP_SECONDS of trying, or when there is
+ * nothing to send any more (the member unsubscribed or left the club,
+ * the meeting or occurrence was cancelled).
  *
  * The worker is two threads ("lanes"), each with its own store
  * connection and SMTP connection, each sending the rows whose id modulo
@@ -25,9 +30,11 @@
 
 struct outbox;
 
-/* Starts the worker thread. */
+/* Opens the lanes' connections and starts their threads; NULL with
+ * *err when a connection cannot be opened. */
 struct outbox *outbox_start(struct service *svc, struct err *err);
-/* Stops it after the message in flight, and frees it. NULL ok. */
+/* Stops the lanes after the messages in flight, and frees ob.  NULL
+ * is a no-op. */
 void outbox_stop(struct outbox *ob);
 
 /* The delay before attempt number `attempts` + 1, in seconds, for a

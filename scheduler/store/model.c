@@ -3,7 +3,7 @@
 #include "model.h"
 
 const char *
-mode_name(enum match_mode m)
+model_mode_name(enum match_mode m)
 {
 	switch (m) {
 	case MODE_LOCAL:
@@ -19,7 +19,7 @@ mode_name(enum match_mode m)
 }
 
 enum match_mode
-mode_parse(const char *s)
+model_mode_parse(const char *s)
 {
 	if (s == NULL)
 		return MODE_NONE;

@@ -156,8 +156,8 @@ struct member_filter {
 	bool unmatched_only;	/* only members not assigned a club */
 };
 
-const char *mode_name(enum match_mode m);
+const char *model_mode_name(enum match_mode m);
 /* MODE_NONE for an unknown name. */
-enum match_mode mode_parse(const char *s);
+enum match_mode model_mode_parse(const char *s);
 
 #endif

@@ -811,7 +811,7 @@ member_from_row(sqlite3_stmt *st, void *out)
 	    sizeof(m->assignment.club_name));
 	m->assignment.distance_miles = sqlite3_column_type(st, 16) ==
 	    SQLITE_NULL ? -1 : sqlite3_column_double(st, 16);
-	m->assignment.mode = mode_parse((const char *)
+	m->assignment.mode = model_mode_parse((const char *)
 	    sqlite3_column_text(st, 17));
 	col_text(st, 18, m->assignment.reason, sizeof(m->assignment.reason));
 }
@@ -825,7 +825,7 @@ assignment_bind(sqlite3_stmt *st, int i, const struct assignment *a)
 	else
 		sqlite3_bind_null(st, i);
 	if (a->mode != MODE_NONE)
-		bind_text(st, i + 1, mode_name(a->mode));
+		bind_text(st, i + 1, model_mode_name(a->mode));
 	else
 		sqlite3_bind_null(st, i + 1);
 	if (a->distance_miles >= 0)
@@ -896,7 +896,7 @@ store_member_each(struct store *s, const struct member_filter *f,
 	sqlite3_bind_int64(st, 1, f->after);
 	sqlite3_bind_int64(st, 2, f->club_id);
 	if (f->mode != MODE_NONE)
-		bind_text(st, 3, mode_name(f->mode));
+		bind_text(st, 3, model_mode_name(f->mode));
 	sqlite3_bind_int(st, 4, f->unmatched_only);
 	sqlite3_bind_int(st, 5, f->limit > 0 ? f->limit : -1);
 	return walk(s, st, member_visit, &v, "cannot list members", err);
@@ -1368,7 +1368,7 @@ attendee_visit(sqlite3_stmt *st, void *ctx)
 	col_text(st, 3, a.state, sizeof(a.state));
 	a.distance_miles = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
 	    sqlite3_column_double(st, 4);
-	a.mode = mode_parse((const char *)sqlite3_column_text(st, 5));
+	a.mode = model_mode_parse((const char *)sqlite3_column_text(st, 5));
 	col_text(st, 6, a.rsvp, sizeof(a.rsvp));
 	a.invited_at = (time_t)sqlite3_column_int64(st, 7);
 	a.responded_at = (time_t)sqlite3_column_int64(st, 8);

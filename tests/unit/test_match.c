@@ -751,7 +751,7 @@ test_random_against_brute_force(void)
 				fprintf(stderr, "# member at %f,%f %s: got %lld "
 				    "(%s %.1f), want %lld (%.1f)\n", w.lat,
 				    w.lon, w.state, (long long)a.club_id,
-				    mode_name(a.mode), a.distance_miles,
+				    model_mode_name(a.mode), a.distance_miles,
 				    (long long)want, miles);
 		}
 	}
