@@ -164,14 +164,8 @@ event_check(const struct ics_event *ev, struct ics_series *s,
 	if (blank(ev->title))
 		return err_set_field(err, ERR_INVALID, "title",
 		    "title must not be empty");
-	if (ev->video_url && !ics_url_ok(ev->video_url))
-		return err_set_field(err, ERR_INVALID, "video_url",
-		    "video_url must be an http:// or https:// link without "
-		    "spaces or quotes");
-	if (ev->url && !ics_url_ok(ev->url))
-		return err_set_field(err, ERR_INVALID, "url",
-		    "url must be an http:// or https:// link without spaces "
-		    "or quotes");
+	if (ics_check_links(ev, err) < 0)
+		return -1;
 	if (!text_email_is_valid(ev->organizer_email))
 		return err_set_field(err, ERR_INVALID, "organizer_email",
 		    "the organizer needs a plain e-mail address");
@@ -251,16 +245,25 @@ add_description(icalcomponent *c, const struct ics_event *ev)
 	buf_release(&b);
 }
 
-static void
-add_organizer(icalcomponent *c, const struct ics_event *ev)
+/* A calendar user: "mailto:" + email (already a plain address, so no
+ * escaping is needed), made by new(). */
+static icalproperty *
+new_cal_user(icalproperty *(*new)(const char *), const char *email)
 {
-	icalproperty *p;
-	char *addr, *cn;
+	char *addr = xasprintf("mailto:%s", email);
+	icalproperty *p = new(addr);
 
-	addr = xasprintf("mailto:%s", ev->organizer_email);
-	p = icalproperty_new_organizer(addr);
 	free(addr);
-	cn = clean_cn(ev->organizer_name);
+	return p;
+}
+
+/* Adds CN last (clients show it; tests read the parameters in order)
+ * when name is printable, and p to c. */
+static void
+add_cal_user(icalcomponent *c, icalproperty *p, const char *name)
+{
+	char *cn = clean_cn(name);
+
 	if (cn)
 		icalproperty_add_parameter(p, icalparameter_new_cn(cn));
 	free(cn);
@@ -268,14 +271,17 @@ add_organizer(icalcomponent *c, const struct ics_event *ev)
 }
 
 static void
+add_organizer(icalcomponent *c, const struct ics_event *ev)
+{
+	add_cal_user(c, new_cal_user(icalproperty_new_organizer,
+	    ev->organizer_email), ev->organizer_name);
+}
+
+static void
 add_attendee(icalcomponent *c, const struct ics_attendee *att)
 {
-	icalproperty *p;
-	char *addr, *cn;
+	icalproperty *p = new_cal_user(icalproperty_new_attendee, att->email);
 
-	addr = xasprintf("mailto:%s", att->email);
-	p = icalproperty_new_attendee(addr);
-	free(addr);
 	icalproperty_add_parameter(p,
 	    icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
 	icalproperty_add_parameter(p,
@@ -283,11 +289,7 @@ add_attendee(icalcomponent *c, const struct ics_attendee *att)
 	icalproperty_add_parameter(p,
 	    icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
 	icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
-	cn = clean_cn(att->name);
-	if (cn)
-		icalproperty_add_parameter(p, icalparameter_new_cn(cn));
-	free(cn);
-	icalcomponent_add_property(c, p);
+	add_cal_user(c, p, att->name);
 }
 
 static void

@@ -59,6 +59,20 @@ ics_url_ok(const char *s)
 	return true;
 }
 
+int
+ics_check_links(const struct ics_event *ev, struct err *err)
+{
+	if (ev->video_url && !ics_url_ok(ev->video_url))
+		return err_set_field(err, ERR_INVALID, "video_url",
+		    "video_url must be an http:// or https:// link without "
+		    "spaces or quotes");
+	if (ev->url && !ics_url_ok(ev->url))
+		return err_set_field(err, ERR_INVALID, "url",
+		    "url must be an http:// or https:// link without spaces "
+		    "or quotes");
+	return 0;
+}
+
 static bool
 has_control(const char *s)
 {
@@ -416,14 +430,8 @@ ics_event_validate(const struct ics_event *ev, struct err *err)
 	    check_text(ev->contact, "contact", ICS_CONTACT_MAX, false,
 	    err) == -1)
 		return -1;
-	if (ev->video_url && !ics_url_ok(ev->video_url))
-		return err_set_field(err, ERR_INVALID, "video_url",
-		    "video_url must be an http:// or https:// link without "
-		    "spaces or quotes");
-	if (ev->url && !ics_url_ok(ev->url))
-		return err_set_field(err, ERR_INVALID, "url",
-		    "url must be an http:// or https:// link without spaces "
-		    "or quotes");
+	if (ics_check_links(ev, err) < 0)
+		return -1;
 	if (ev->organizer_email && !text_email_is_valid(ev->organizer_email))
 		return err_set_field(err, ERR_INVALID, "organizer_email",
 		    "'%.80s' is not a plain e-mail address",

@@ -85,5 +85,8 @@ bool ics_series_is_occurrence(const struct ics_series *s,
 
 /* Input checks shared by validation and the builders. */
 bool ics_url_ok(const char *s);		/* http(s), printable, no quotes */
+/* ERR_INVALID naming video_url or url when either is set and not
+ * ics_url_ok(). */
+int ics_check_links(const struct ics_event *ev, struct err *err);
 
 #endif

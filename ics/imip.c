@@ -39,35 +39,13 @@
 /* Character classes                                                   */
 /* ------------------------------------------------------------------ */
 
-/* RFC 5322 atext: the characters of a dot-atom besides '.'. */
-static bool
-is_atext(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-/* A one-line header text: valid UTF-8 and no C0 control, DEL or C1
- * control (U+0080..U+009F), so no CR, LF, TAB or NUL either. */
+/* A one-line header text: empty, or clean text without newlines
+ * (text_is_clean(): valid UTF-8, no C0 control, DEL or C1 control), so
+ * no CR, LF, TAB or NUL either. */
 static bool
 is_header_text(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, l;
-
-	while (i < n) {
-		l = text_utf8_char_len(p + i, n - i);
-		if (l == 0)
-			return false;
-		if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f))
-			return false;
-		if (l == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
-			return false;
-		i += l;
-	}
-	return true;
+	return s[0] == '\0' || text_is_clean(s, SIZE_MAX, false);
 }
 
 static bool
@@ -79,41 +57,14 @@ is_printable_ascii(const char *s)
 	return true;
 }
 
-/* dot-atom-text: atext runs separated by single dots. */
-static bool
-is_dot_atom(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (s[i + 1] == '.')
-				return false;
-		} else if (!is_atext((unsigned char)s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* A Message-ID without its <>: dot-atom "@" dot-atom (RFC 5322 §3.6.4,
- * minus the obsolete and domain-literal forms). */
+/* A Message-ID without its <>: id-left "@" id-right.  Ours are always
+ * shaped like a plain address (a row's number and the domain of
+ * --mail-from), so the address check is the check: stricter than RFC
+ * 5322 section 3.6.4, never looser. */
 static bool
 is_message_id(const char *id)
 {
-	const char *at;
-	size_t n;
-
-	n = strlen(id);
-	if (n == 0 || n > ID_MAX)
-		return false;
-	at = strchr(id, '@');
-	if (at == NULL || strchr(at + 1, '@') != NULL)
-		return false;
-	return is_dot_atom(id, (size_t)(at - id)) &&
-	    is_dot_atom(at + 1, strlen(at + 1));
+	return strlen(id) <= ID_MAX && text_email_is_valid(id);
 }
 
 /* An http(s) or mailto URL we may put between <> in a header. */
@@ -762,28 +713,19 @@ render(const struct imip_invite_text *t, struct out *o)
 	put(o, ",");
 	tag(o, "</p>\n<p>");
 	put(o, o->html ? "" : "\n\n");
-	if (t->cancelled && t->occurrence != NULL) {
+	if (t->cancelled || t->occurrence != NULL) {
 		put(o, "The ");
 		put(o, club);
 		put(o, " meeting \u201c");
 		put(o, title);
-		put(o, "\u201d on ");
-		put(o, t->occurrence);
-		put(o, " is cancelled. The other dates stay as they are.");
-	} else if (t->cancelled) {
-		put(o, "The ");
-		put(o, club);
-		put(o, " meeting \u201c");
-		put(o, title);
-		put(o, "\u201d is cancelled.");
-	} else if (t->occurrence != NULL) {
-		put(o, "The ");
-		put(o, club);
-		put(o, " meeting \u201c");
-		put(o, title);
-		put(o, "\u201d on ");
-		put(o, t->occurrence);
-		put(o, " has moved. The new time is below.");
+		put(o, "\u201d");
+		if (t->occurrence != NULL) {
+			put(o, " on ");
+			put(o, t->occurrence);
+		}
+		put(o, !t->cancelled ? " has moved. The new time is below." :
+		    t->occurrence != NULL ? " is cancelled. The other dates "
+		    "stay as they are." : " is cancelled.");
 	} else {
 		put(o, "You are invited to \u201c");
 		put(o, title);

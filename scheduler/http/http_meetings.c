@@ -191,18 +191,27 @@ h_meeting_get(struct request *rq, struct response *rs)
 	free(m);
 }
 
+/* The meeting of the path, then the JSON body of a change to it; NULL
+ * after replying. */
+static json_t *
+load_with_body(struct request *rq, struct response *rs, struct meeting *m)
+{
+	struct club c;
+
+	if (!load_meeting(rq, rs, m, &c))
+		return NULL;
+	return http_body_object(rq, rs, false);
+}
+
 static void
 h_meeting_patch(struct request *rq, struct response *rs)
 {
 	struct meeting *m = xmalloc(sizeof(*m));
 	struct meeting_input in;
-	struct club c;
 	struct err err;
 	json_t *o;
 
-	if (!load_meeting(rq, rs, m, &c))
-		goto out;
-	o = http_body_object(rq, rs, false);
+	o = load_with_body(rq, rs, m);
 	if (o == NULL)
 		goto out;
 	if (meeting_input_from_json(o, &in, rs)) {
@@ -215,35 +224,35 @@ out:
 	free(m);
 }
 
+/* Cancels the series (date NULL) or one occurrence of it. */
 static void
-h_meeting_delete(struct request *rq, struct response *rs)
+cancel(struct request *rq, struct response *rs, const char *date)
 {
 	struct meeting *m = xmalloc(sizeof(*m));
 	struct club c;
 	struct err err;
+	int rc;
 
 	if (load_meeting(rq, rs, m, &c)) {
 		err_clear(&err);
-		reply_meeting(rq, rs, meeting_cancel(rq->store, m->id, m,
-		    &err), &err, m, 200);
+		rc = date ? meeting_occurrence_change(rq->cfg, rq->store, m->id,
+		    date, NULL, -1, m, &err) : meeting_cancel(rq->store, m->id,
+		    m, &err);
+		reply_meeting(rq, rs, rc, &err, m, 200);
 	}
 	free(m);
 }
 
 static void
+h_meeting_delete(struct request *rq, struct response *rs)
+{
+	cancel(rq, rs, NULL);
+}
+
+static void
 h_occurrence_delete(struct request *rq, struct response *rs)
 {
-	struct meeting *m = xmalloc(sizeof(*m));
-	struct club c;
-	struct err err;
-
-	if (load_meeting(rq, rs, m, &c)) {
-		err_clear(&err);
-		reply_meeting(rq, rs, meeting_occurrence_change(rq->cfg,
-		    rq->store, m->id, rq->params[1], NULL, -1, m, &err), &err,
-		    m, 200);
-	}
-	free(m);
+	cancel(rq, rs, rq->params[1]);
 }
 
 static void
@@ -254,13 +263,10 @@ h_occurrence_patch(struct request *rq, struct response *rs)
 	struct meeting *m = xmalloc(sizeof(*m));
 	const char *start;
 	int64_t duration;
-	struct club c;
 	struct err err;
 	json_t *o;
 
-	if (!load_meeting(rq, rs, m, &c))
-		goto out;
-	o = http_body_object(rq, rs, false);
+	o = load_with_body(rq, rs, m);
 	if (o == NULL)
 		goto out;
 	if (http_json_only_keys(o, keys, rs) &&

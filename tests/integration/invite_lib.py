@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from lib import BIN, check, eq, Server, wait_for   # noqa: F401
+from lib import BIN, check, done, eq, Server, wait_for   # noqa: F401
 from smtpsink import SmtpSink
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -326,6 +326,20 @@ def mail_server(sink, extra=(), env=None, workdir=None):
     return Server(args=["--smtp", sink.url, "--mail-from", MAIL_FROM,
                         "--base-url", BASE_URL] + list(extra), env=e,
                   workdir=workdir)
+
+
+def with_mail_server(run, env=FAST_ENV):
+    """Starts a sink and a server delivering to it, calls run(s, sink),
+    checks the server exits cleanly, and prints the tally."""
+    sink = Sink().start()
+    s = mail_server(sink, env=env).start()
+    try:
+        run(s, sink)
+    finally:
+        rc = s.stop()
+        check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
+        sink.stop()
+    done()
 
 
 def b64(s):

@@ -20,11 +20,11 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import check, eq, done, parse_date, wait_for  # noqa: E402
-from invite_lib import (Sink, Mail, mail_server, new_club, new_member,  # noqa: E402
+from lib import check, eq, parse_date, wait_for  # noqa: E402
+from invite_lib import (with_mail_server, Mail, new_club, new_member,  # noqa: E402
                         new_meeting, upcoming, plus_days, path_of,
                         libical_check, python_vevents, outbox, tree,
-                        MAIL_FROM, BASE_URL, FAST_ENV)
+                        MAIL_FROM, BASE_URL)
 
 CLUB = "Prairie Chess Club"
 SEC = ("Sam Secretary", "sam@prairie.test")
@@ -205,16 +205,7 @@ def check_mail(mail, member, *, method, seq, uid, what, recurrence=None,
 
 
 def main():
-    sink = Sink().start()
-    s = mail_server(sink, env=FAST_ENV)
-    s.start()
-    try:
-        run(s, sink)
-    finally:
-        rc = s.stop()
-        check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
-        sink.stop()
-    done()
+    with_mail_server(run)
 
 
 def run(s, sink):

@@ -21,9 +21,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import check, eq, done, error_code      # noqa: E402
-from invite_lib import (Sink, Mail, mail_server, new_club, new_member,  # noqa: E402
-                        new_meeting, secretary_token, path_of, FAST_ENV)
+from lib import check, eq, error_code      # noqa: E402
+from invite_lib import (with_mail_server, Mail, new_club, new_member,  # noqa: E402
+                        new_meeting, secretary_token, path_of)
 
 CHI = [("Ann Arbor", "ann@r.test", "61701"),
        ("Ben Brook", "ben@r.test", "46204"),
@@ -62,15 +62,7 @@ def answer(s, url, what, want_status=200):
 
 
 def main():
-    sink = Sink().start()
-    s = mail_server(sink, env=FAST_ENV).start()
-    try:
-        run(s, sink)
-    finally:
-        rc = s.stop()
-        check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
-        sink.stop()
-    done()
+    with_mail_server(run)
 
 
 def run(s, sink):

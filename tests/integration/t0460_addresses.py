@@ -14,9 +14,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import check, eq, done                   # noqa: E402
-from invite_lib import (Sink, Mail, mail_server, new_club,  # noqa: E402
-                        new_meeting, outbox, FAST_ENV)
+from lib import check, eq                   # noqa: E402
+from invite_lib import (with_mail_server, Mail, new_club,  # noqa: E402
+                        new_meeting, outbox)
 
 GOOD = ["plain@example.com", "first.last@example.com", "o'neil@example.com",
         "a+tag@mail.example.co.uk", "x_y@example.com", "a-b@ex-ample.com",
@@ -75,15 +75,7 @@ def import_table(s):
 
 
 def main():
-    sink = Sink().start()
-    s = mail_server(sink, env=FAST_ENV).start()
-    try:
-        run(s, sink)
-    finally:
-        rc = s.stop()
-        check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
-        sink.stop()
-    done()
+    with_mail_server(run)
 
 
 def run(s, sink):
