@@ -1,6 +1,7 @@
 """bench_activity.py - what meetings cost `clubmatch match`: the activity
-term (§5.3: occurrences in [now-90d, now+30d), recurrences expanded) must
-be computed once per run, not per member or per candidate.
+term (docs/matching.md, "Activity": occurrences in [now-90d, now+30d),
+recurrences expanded) must be computed once per run, not per member or
+per candidate.
 
 Same data as bench_match.py (2,000 clubs, 100,000 members at random ZIPs
 of data/zips.tsv, seeded), imported once with --no-match and copied (the
@@ -24,14 +25,11 @@ import datetime as dt
 import http.client
 import json
 import os
-import random
-import shutil
 import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -42,8 +40,9 @@ N_MEMBERS = int(os.environ.get("BENCH_MEMBERS", "100000"))
 REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "3")))
 ADMIN = "bench-admin-token-0123456789abcdef"
 
-# The ZIP list and the timed child run are bench_match's.
-from bench_match import read_zips, run                # noqa: E402
+# The generated CSV files, the timed child run and the check of its
+# counts are bench_match's.
+from bench_match import on_generated_data, run, check_total  # noqa: E402
 
 
 def copy_db(src, dst):
@@ -139,73 +138,49 @@ def time_match(base, db, env):
         e = dict(env, CLUBMATCH_DB=db)
         secs, out, _, _ = run(["match"], e)
         counts = json.loads(out)
-        total = counts["assigned"] + counts["unassigned"]
-        if total != N_MEMBERS:
-            raise SystemExit("bench_activity: match assigned %d of %d: %s"
-                             % (total, N_MEMBERS, out.strip()))
+        check_total(counts, out, "bench_activity")
         times.append(secs)
     return statistics.median(times), counts
 
 
+def measure(tmp, env, clubs, members):
+    """Times `match` without meetings, with weekly ones and with ended
+    series, each on a copy of one imported database in tmp."""
+    base = os.path.join(tmp, "base.db")
+    e = dict(env, CLUBMATCH_DB=base)
+    run(["import", "clubs", clubs], e)
+    run(["import", "members", members, "--no-match"], e)
+
+    weekly = os.path.join(tmp, "weekly.db")
+    copy_db(base, weekly)
+    n, secs = add_meetings(weekly, tmp, "FREQ=WEEKLY",
+                           tuesday_weeks_ago(20).isoformat())
+    print("activity: created %d weekly meetings over HTTP in %.1f s "
+          "(%s)" % (n, secs, rate(n / secs)))
+    ended = os.path.join(tmp, "ended.db")
+    copy_db(base, ended)
+    add_meetings(ended, tmp, "FREQ=WEEKLY;COUNT=12",
+                 tuesday_weeks_ago(13).isoformat())
+
+    run_db = os.path.join(tmp, "run.db")
+    t0, c0 = time_match(base, run_db, env)
+    t1, c1 = time_match(weekly, run_db, env)
+    t2, c2 = time_match(ended, run_db, env)
+    r0, r1, r2 = N_MEMBERS / t0, N_MEMBERS / t1, N_MEMBERS / t2
+    print("activity: match %d members vs %d clubs: %s without meetings, "
+          "%s with %d weekly meetings (%.2fx)"
+          % (N_MEMBERS, N_CLUBS, rate(r0), rate(r1), n, r1 / r0))
+    print("activity: match with %d ended weekly series (activity only, "
+          "nothing to invite): %s (%.2fx)" % (n, rate(r2), r2 / r0))
+    print("activity: remote members %d without meetings, %d with weekly "
+          "(each one invitation queued), %d with ended series"
+          % (c0["remote"], c1["remote"], c2["remote"]))
+    print("activity: medians of %d runs: %.2f s, %.2f s, %.2f s"
+          % (REPEAT, t0, t1, t2))
+
+
 def main():
-    if not os.access(BIN, os.X_OK):
-        print("bench_activity: skipped: no binary at %s (run make)" % BIN)
-        return
-    rnd = random.Random(20240601)
-    zips = read_zips()
-    tmp = tempfile.mkdtemp(prefix="clubmatch-bench-act-")
-    try:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("CLUBMATCH_")}
-        base = os.path.join(tmp, "base.db")
-        clubs = os.path.join(tmp, "clubs.csv")
-        with open(clubs, "w") as f:
-            f.write("name,zip,secretary_email,accepts_remote,"
-                    "remote_capacity\n")
-            for i in range(N_CLUBS):
-                remote = rnd.random() < 0.8
-                cap = rnd.choice(["", "", "", "5", "20", "100"])
-                f.write("Club %d,%s,sec%d@example.org,%s,%s\n"
-                        % (i, rnd.choice(zips), i,
-                           "yes" if remote else "no", cap))
-        members = os.path.join(tmp, "members.csv")
-        with open(members, "w") as f:
-            f.write("name,email,zip\n")
-            for i in range(N_MEMBERS):
-                f.write("Member %d,m%d@example.org,%s\n"
-                        % (i, i, rnd.choice(zips)))
-        e = dict(env, CLUBMATCH_DB=base)
-        run(["import", "clubs", clubs], e)
-        run(["import", "members", members, "--no-match"], e)
-
-        weekly = os.path.join(tmp, "weekly.db")
-        copy_db(base, weekly)
-        n, secs = add_meetings(weekly, tmp, "FREQ=WEEKLY",
-                               tuesday_weeks_ago(20).isoformat())
-        print("activity: created %d weekly meetings over HTTP in %.1f s "
-              "(%s)" % (n, secs, rate(n / secs)))
-        ended = os.path.join(tmp, "ended.db")
-        copy_db(base, ended)
-        add_meetings(ended, tmp, "FREQ=WEEKLY;COUNT=12",
-                     tuesday_weeks_ago(13).isoformat())
-
-        run_db = os.path.join(tmp, "run.db")
-        t0, c0 = time_match(base, run_db, env)
-        t1, c1 = time_match(weekly, run_db, env)
-        t2, c2 = time_match(ended, run_db, env)
-        r0, r1, r2 = N_MEMBERS / t0, N_MEMBERS / t1, N_MEMBERS / t2
-        print("activity: match %d members vs %d clubs: %s without meetings, "
-              "%s with %d weekly meetings (%.2fx)"
-              % (N_MEMBERS, N_CLUBS, rate(r0), rate(r1), n, r1 / r0))
-        print("activity: match with %d ended weekly series (activity only, "
-              "nothing to invite): %s (%.2fx)" % (n, rate(r2), r2 / r0))
-        print("activity: remote members %d without meetings, %d with weekly "
-              "(each one invitation queued), %d with ended series"
-              % (c0["remote"], c1["remote"], c2["remote"]))
-        print("activity: medians of %d runs: %.2f s, %.2f s, %.2f s"
-              % (REPEAT, t0, t1, t2))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    on_generated_data("bench_activity", "clubmatch-bench-act-", measure)
 
 
 if __name__ == "__main__":

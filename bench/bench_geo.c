@@ -20,6 +20,7 @@
 #include "geo_db.h"
 #include "geo_near.h"
 #include "xalloc.h"
+#include "../tests/unit/fixtures.h"
 
 #define NCLUBS		20000
 #define NQUERIES	100000
@@ -33,20 +34,7 @@ static uint64_t rng_state = 0xbe9c4e0f1d2a3b01ULL;
 static uint64_t
 rng_next(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return splitmix64(&rng_state);
 }
 
 static int
@@ -143,9 +131,9 @@ main(void)
 
 	for (i = 0; i < LOADS; i++) {
 		geo_db_close(db);
-		t0 = now();
+		t0 = monotonic_seconds();
 		db = geo_db_open(&e);
-		loads[i] = now() - t0;
+		loads[i] = monotonic_seconds() - t0;
 		if (db == NULL) {
 			fprintf(stderr, "bench_geo: %s\n", e.msg);
 			return 1;
@@ -167,9 +155,9 @@ main(void)
 	for (i = 0; i < NQUERIES; i++)
 		queries[i] = geo_db_at(db, rng_next() % nzip)->pt;
 
-	t0 = now();
+	t0 = monotonic_seconds();
 	ix = geo_index_new(clubs, NCLUBS);
-	t_build = now() - t0;
+	t_build = monotonic_seconds() - t0;
 	printf("geo: index over %d clubs built in %.2f ms\n", NCLUBS,
 	    t_build * 1e3);
 
@@ -177,26 +165,26 @@ main(void)
 	for (i = 0; i < 1000; i++)
 		sink += (double)geo_index_nearest(ix, queries[i], K, INFINITY,
 		    NULL, NULL, hits);
-	t0 = now();
+	t0 = monotonic_seconds();
 	for (i = 0; i < NQUERIES; i++) {
 		size_t n = geo_index_nearest(ix, queries[i], K, INFINITY, NULL,
 		    NULL, hits);
 
 		sink += hits[n - 1].miles;
 	}
-	t_index = now() - t0;
+	t_index = monotonic_seconds() - t0;
 
-	t0 = now();
+	t0 = monotonic_seconds();
 	for (i = 0; i < NQUERIES; i++)
 		n25 += geo_index_nearest(ix, queries[i], K, 25.0, NULL, NULL,
 		    hits);
-	t_index25 = now() - t0;
+	t_index25 = monotonic_seconds() - t0;
 
-	t0 = now();
+	t0 = monotonic_seconds();
 	for (i = 0; i < NSCAN; i++)
 		sink += best[scan_nearest(clubs, NCLUBS, queries[i], best) - 1]
 		    .miles;
-	t_scan = now() - t0;
+	t_scan = monotonic_seconds() - t0;
 
 	/* Same answers, ids and miles, on the scanned sample. */
 	for (i = 0; i < NSCAN; i++) {
@@ -211,7 +199,7 @@ main(void)
 	vec = xreallocarray(NULL, NCLUBS, sizeof(*vec));
 	for (i = 0; i < NCLUBS; i++)
 		to_unit(clubs[i].pt, vec[i]);
-	t0 = now();
+	t0 = monotonic_seconds();
 	for (i = 0; i < NVSCAN; i++) {
 		double q[3];
 
@@ -219,7 +207,7 @@ main(void)
 		vsink += vscan_nearest((const double (*)[3])vec, clubs, NCLUBS,
 		    q);
 	}
-	t_vscan = now() - t0;
+	t_vscan = monotonic_seconds() - t0;
 
 	printf("geo: nearest-%d over %d clubs: index %s q/s (%.2f us a "
 	    "query), scan %s q/s, ratio %.0fx\n", K, NCLUBS,

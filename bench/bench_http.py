@@ -17,14 +17,14 @@ import http.client
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+from lib import free_port, stop_process              # noqa: E402
 BIN = os.environ.get("CLUBMATCH_BIN") or os.path.join(TOP, "build",
                                                        "clubmatch")
 PATH = "/api/v1/zip/60601"
@@ -39,12 +39,6 @@ def find(prog):
         if os.access(p, os.X_OK):
             return p
     return None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_threads():
@@ -80,13 +74,8 @@ def wait_up(port, proc, what, timeout=20):
 
 
 def stop(proc):
-    if proc and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    if proc:
+        stop_process(proc, timeout=20)
 
 
 def wrk(wrk_bin, port):

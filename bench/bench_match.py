@@ -60,63 +60,86 @@ def run(args, env):
     return secs, out.decode(), err.decode(), ru.ru_maxrss
 
 
+def write_csvs(tmp, rnd, zips):
+    """N_CLUBS clubs and N_MEMBERS members at ZIPs drawn from zips with
+    rnd, as tmp/clubs.csv and tmp/members.csv; returns the two paths."""
+    clubs = os.path.join(tmp, "clubs.csv")
+    with open(clubs, "w") as f:
+        f.write("name,zip,secretary_email,accepts_remote,remote_capacity\n")
+        for i in range(N_CLUBS):
+            remote = rnd.random() < 0.8
+            cap = rnd.choice(["", "", "", "5", "20", "100"])
+            f.write("Club %d,%s,sec%d@example.org,%s,%s\n"
+                    % (i, rnd.choice(zips), i, "yes" if remote else "no",
+                       cap))
+    members = os.path.join(tmp, "members.csv")
+    with open(members, "w") as f:
+        f.write("name,email,zip\n")
+        for i in range(N_MEMBERS):
+            f.write("Member %d,m%d@example.org,%s\n"
+                    % (i, i, rnd.choice(zips)))
+    return clubs, members
+
+
+def on_generated_data(name, prefix, bench):
+    """Runs bench(tmp, env, clubs, members) on generated data: a new
+    temporary directory (prefix) holding the seeded CSV files of
+    write_csvs(), and the environment without CLUBMATCH_*; then removes
+    the directory.  Only says it skipped when BIN is not built."""
+    if not os.access(BIN, os.X_OK):
+        print("%s: skipped: no binary at %s (run make)" % (name, BIN))
+        return
+    rnd = random.Random(20240601)
+    zips = read_zips()
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        clubs, members = write_csvs(tmp, rnd, zips)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("CLUBMATCH_")}
+        bench(tmp, env, clubs, members)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_total(counts, out, what):
+    """Stops the bench unless match assigned or left unassigned every
+    member."""
+    total = counts["assigned"] + counts["unassigned"]
+    if total != N_MEMBERS:
+        raise SystemExit("%s: match assigned %d of %d members: %s"
+                         % (what, total, N_MEMBERS, out.strip()))
+
+
 def rate(n, secs):
     r = n / secs if secs > 0 else float("inf")
     return "%.0fk" % (r / 1000) if r >= 10000 else "%.0f" % r
 
 
+def measure(tmp, env, clubs, members):
+    """Times the imports and `match` in tmp."""
+    env["CLUBMATCH_DB"] = os.path.join(tmp, "bench.db")
+    secs, _, _, _ = run(["import", "clubs", clubs], env)
+    print("import clubs: %d rows in %.2f s = %s rows/s"
+          % (N_CLUBS, secs, rate(N_CLUBS, secs)))
+    secs, _, _, rss = run(["import", "members", members, "--no-match"], env)
+    print("import members --no-match: %d rows in %.2f s = %s rows/s, "
+          "peak RSS %.0f MB" % (N_MEMBERS, secs, rate(N_MEMBERS, secs),
+                                rss / 1024))
+
+    secs, out, _, rss = run(["match"], env)
+    counts = json.loads(out)
+    check_total(counts, out, "bench_match")
+    r = N_MEMBERS / secs
+    print("match: %d members vs %d clubs in %.2f s = %s members/s, "
+          "peak RSS %.0f MB (target >= %dk/s: %.2fx)"
+          % (N_MEMBERS, N_CLUBS, secs, rate(N_MEMBERS, secs), rss / 1024,
+             TARGET // 1000, r / TARGET))
+    print("match: local %d, remote %d, unassigned %d"
+          % (counts["local"], counts["remote"], counts["unassigned"]))
+
+
 def main():
-    if not os.access(BIN, os.X_OK):
-        print("bench_match: skipped: no binary at %s (run make)" % BIN)
-        return
-    rnd = random.Random(20240601)
-    zips = read_zips()
-    tmp = tempfile.mkdtemp(prefix="clubmatch-bench-")
-    try:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("CLUBMATCH_")}
-        env["CLUBMATCH_DB"] = os.path.join(tmp, "bench.db")
-        clubs = os.path.join(tmp, "clubs.csv")
-        with open(clubs, "w") as f:
-            f.write("name,zip,secretary_email,accepts_remote,"
-                    "remote_capacity\n")
-            for i in range(N_CLUBS):
-                remote = rnd.random() < 0.8
-                cap = rnd.choice(["", "", "", "5", "20", "100"])
-                f.write("Club %d,%s,sec%d@example.org,%s,%s\n"
-                        % (i, rnd.choice(zips), i,
-                           "yes" if remote else "no", cap))
-        members = os.path.join(tmp, "members.csv")
-        with open(members, "w") as f:
-            f.write("name,email,zip\n")
-            for i in range(N_MEMBERS):
-                f.write("Member %d,m%d@example.org,%s\n"
-                        % (i, i, rnd.choice(zips)))
-
-        secs, _, _, _ = run(["import", "clubs", clubs], env)
-        print("import clubs: %d rows in %.2f s = %s rows/s"
-              % (N_CLUBS, secs, rate(N_CLUBS, secs)))
-        secs, _, _, rss = run(["import", "members", members, "--no-match"],
-                              env)
-        print("import members --no-match: %d rows in %.2f s = %s rows/s, "
-              "peak RSS %.0f MB" % (N_MEMBERS, secs, rate(N_MEMBERS, secs),
-                                    rss / 1024))
-
-        secs, out, _, rss = run(["match"], env)
-        counts = json.loads(out)
-        total = counts["assigned"] + counts["unassigned"]
-        if total != N_MEMBERS:
-            raise SystemExit("bench_match: match assigned %d of %d members: "
-                             "%s" % (total, N_MEMBERS, out.strip()))
-        r = N_MEMBERS / secs
-        print("match: %d members vs %d clubs in %.2f s = %s members/s, "
-              "peak RSS %.0f MB (target >= %dk/s: %.2fx)"
-              % (N_MEMBERS, N_CLUBS, secs, rate(N_MEMBERS, secs), rss / 1024,
-                 TARGET // 1000, r / TARGET))
-        print("match: local %d, remote %d, unassigned %d"
-              % (counts["local"], counts["remote"], counts["unassigned"]))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    on_generated_data("bench_match", "clubmatch-bench-", measure)
 
 
 if __name__ == "__main__":

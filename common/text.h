@@ -2,7 +2,7 @@
  * text.h - the one place that decides what text, e-mail addresses and
  * numbers we accept: UTF-8 checks, the e-mail check, HTML escaping and the
  * integer parser, used by the API, the calendar builders and the mailer
- * alike (docs/architecture.md: one thing, one place).
+ * alike (docs/architecture.md, "Who may include what": one thing, one place).
  *
  * Invariant: a string that passes a check here is safe for every consumer
  * at once.  In particular an address text_email_is_valid() accepts is one

@@ -2,9 +2,10 @@
  * geo_near.h - great-circle distances and nearest-site queries.
  *
  * Distances are great-circle miles on a sphere of radius 3958.8 miles
- * (the contract's §4), computed from 3-D unit vectors: the chord between
- * two points fixes the arc between them, so one formula serves both the
- * index and geo_distance_miles(), and their results agree to the bit.
+ * (docs/matching.md, "Distances"), computed from 3-D unit vectors: the
+ * chord between two points fixes the arc between them, so one formula
+ * serves both the index and geo_distance_miles(), and their results agree
+ * to the bit.
  *
  * A geo_index is a k-d tree over the sites' unit vectors.  It is immutable
  * after geo_index_new(), so threads may query one index at the same time

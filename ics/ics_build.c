@@ -6,7 +6,8 @@
  * front of the first VEVENT.  Splicing text rather than cloning the zone's
  * component keeps request threads away from shared libical objects
  * altogether, and is what makes the zone bytes identical in every message
- * (ICALENDAR C4); it is also about twice as fast (bench_ics).
+ * (docs/calendar.md, "Time zones and DST"); it is also about twice as
+ * fast (bench_ics).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,9 @@ add_utf8_clean(struct buf *b, const char *s, bool for_param)
 			continue;
 		}
 		if (for_param && c == '"') {
-			/* Parameter values cannot hold a DQUOTE (D3). */
+			/* Parameter values cannot hold a DQUOTE
+			 * (docs/calendar.md, "What is cleaned or
+			 * refused"). */
 			buf_addc(b, '\'');
 			p++;
 			continue;
@@ -191,7 +194,8 @@ utc_time(time_t t)
 }
 
 /* libical 3.0.16 writes EXDATE and RECURRENCE-ID as floating times:
- * the TZID parameter has to be added by hand (ICALENDAR §2.3, F4). */
+ * the TZID parameter has to be added by hand (docs/calendar.md, "What
+ * libical leaves to us"). */
 static icalproperty *
 with_tzid(icalproperty *p, struct icaltimetype t)
 {
@@ -212,8 +216,8 @@ add_text(icalcomponent *c, icalproperty *(*make)(const char *),
 }
 
 /* DESCRIPTION: the video link alone on a line at the top (the fallback
- * every client shows, ICALENDAR I2), then the place, the text and the
- * secretary. */
+ * every client shows; docs/calendar.md, "Where the video link goes"),
+ * then the place, the text and the secretary. */
 static void
 add_description(icalcomponent *c, const struct ics_event *ev)
 {
@@ -381,7 +385,8 @@ vevent_new(const struct vevent *v)
 	add_text(c, icalproperty_new_summary, ev->title);
 	add_description(c, ev);
 	/* LOCATION is the one field every client shows: the join link when
-	 * there is one (ICALENDAR I1), else the place. */
+	 * there is one (docs/calendar.md, "Where the video link goes"),
+	 * else the place. */
 	if (ev->video_url)
 		add_text(c, icalproperty_new_location, ev->video_url);
 	else if (!blank(ev->location))
@@ -429,10 +434,10 @@ vcalendar_new(enum ics_method method)
 /*
  * Serialises cal and puts the VTIMEZONE text of each of the n zones in
  * front of its first sub-component (RFC 5545 wants them before the events
- * that use them, ICALENDAR B3).  libical writes every property before any
- * sub-component, and no property line can begin with "BEGIN:" (text is
- * escaped, folded lines start with a space), so the first "\r\nBEGIN:"
- * after the first line is that point.  Frees cal.
+ * that use them; docs/calendar.md, "What we emit").  libical writes every
+ * property before any sub-component, and no property line can begin with
+ * "BEGIN:" (text is escaped, folded lines start with a space), so the
+ * first "\r\nBEGIN:" after the first line is that point.  Frees cal.
  */
 static char *
 serialise(icalcomponent *cal, const struct ics_zone *const *zones, size_t n,
@@ -580,7 +585,8 @@ publish_build(const char *calname, const struct ics_event *events,
 	if (!blank(calname)) {
 		add_text(cal, icalproperty_new_name, calname);
 		/* libical leaves "," and ";" raw in X- values, and some
-		 * readers cut the value there (ICALENDAR H4). */
+		 * readers cut the value there (docs/calendar.md, "What
+		 * libical leaves to us"). */
 		clean = clean_text(calname);
 		for (q = clean, r = clean; *q; q++) {
 			if (*q == '\n')

@@ -1,7 +1,7 @@
 /*
  * ics_build.h - iCalendar text for invitations (iMIP, RFC 6047) and feeds.
  *
- * What goes in, and why, is in docs/calendar.md (from ICALENDAR.md): a
+ * What goes in, and why, is in docs/calendar.md, "What we emit": a
  * bare IANA TZID with a VTIMEZONE truncated at a fixed date, so the zone
  * bytes never change between REQUEST, update and CANCEL; DTSTART with that
  * TZID (never UTC with an RRULE); EXDATE and RECURRENCE-ID with the TZID
@@ -36,12 +36,14 @@ enum ics_method {
 
 /* The one recipient of an invitation. */
 struct ics_attendee {
-	const char *email;	/* plain addr-spec (ICALENDAR D4) */
+	const char *email;	/* plain addr-spec (docs/calendar.md,
+				 * "What is cleaned or refused") */
 	const char *name;	/* CN, or NULL; quotes and controls cleaned */
 };
 
 /* "PUBLISH", "REQUEST" or "CANCEL": the MIME method= parameter must be
- * this same word (ICALENDAR A1).  Static storage. */
+ * this same word (docs/email.md, "Anatomy of a message").  Static
+ * storage. */
 const char *ics_method_name(enum ics_method method);
 
 /*
@@ -56,9 +58,10 @@ const char *ics_method_name(enum ics_method method);
  *
  * recurrence_id set (the original local start, from ics_occurrence_on()):
  * only that occurrence's VEVENT, with RECURRENCE-ID;TZID and no RRULE
- * (ICALENDAR F5/F6).  REQUEST sends it at its moved time when
- * ev->overrides moves it (else at its usual time), CANCEL cancels it;
- * SEQUENCE is the override's when there is one, else ev->sequence.
+ * (docs/calendar.md, "Moved and cancelled occurrences").  REQUEST sends
+ * it at its moved time when ev->overrides moves it (else at its usual
+ * time), CANCEL cancels it; SEQUENCE is the override's when there is one,
+ * else ev->sequence.
  *
  * Fails with ERR_INVALID for PUBLISH (use ics_feed_build()), a REQUEST for
  * a cancelled series or occurrence, a bad address (field "email" or
@@ -76,9 +79,10 @@ char *ics_invite_build(const struct ics_event *ev, enum ics_method method,
  * no ATTENDEE) with EXDATE;TZID per cancelled occurrence, and a VEVENT
  * with RECURRENCE-ID;TZID per moved one.  Every VEVENT gets a DISPLAY
  * VALARM alarm_minutes before it (-1: none; at most 10080).  Cancelled
- * series are left out (ICALENDAR G5/J5).  With n == 1 and alarm_minutes
- * -1 it is the single-meeting .ics download.  X-WR-CALNAME drops "," and
- * ";" (libical does not escape X- values, ICALENDAR H4); NAME is exact.
+ * series are left out (docs/calendar.md, "Feed and download").  With
+ * n == 1 and alarm_minutes -1 it is the single-meeting .ics download.
+ * X-WR-CALNAME drops "," and ";" (libical does not escape X- values:
+ * docs/calendar.md, "What libical leaves to us"); NAME is exact.
  */
 char *ics_feed_build(const char *calname, const struct ics_event *events,
     size_t n, int alarm_minutes, time_t dtstamp, size_t *len,
@@ -94,11 +98,12 @@ char *ics_download_build(const struct ics_event *ev, time_t dtstamp,
     size_t *len, struct err *err);
 
 /*
- * The gate ICALENDAR §2.5 recommends, for tests and for callers that want
- * to check a calendar before sending it: text must parse with libical with
- * no X-LIC-ERROR, carry METHOD equal to method, pass icalrestriction_check()
- * (run on a copy), give every TZID parameter a VTIMEZONE, write DTSTAMP in
- * UTC, and have only CRLF-ended lines of at most 75 octets.  Returns 0, or
+ * The check of docs/calendar.md, "Checking a calendar", for tests and for
+ * callers that want to check a calendar before sending it: text must
+ * parse with libical with no X-LIC-ERROR, carry METHOD equal to method,
+ * pass icalrestriction_check() (run on a copy), give every TZID parameter
+ * a VTIMEZONE, write DTSTAMP in UTC, and have only CRLF-ended lines of at
+ * most 75 octets.  Returns 0, or
  * -1 with ERR_INTERNAL and the first problem in err->msg.  Far slower than
  * building: not meant for every message.
  */

@@ -458,7 +458,7 @@ ics_event_validate(const struct ics_event *ev, struct err *err)
 			    "UNTIL is before the start");
 		/* libical drops a start that its rule does not produce,
 		 * other clients count it: the first occurrence must be the
-		 * start itself (ICALENDAR F1). */
+		 * start itself (docs/calendar.md, "Recurrence"). */
 		r = s.rule;
 		r.until = icaltime_null_time();
 		dt = s.dtstart;

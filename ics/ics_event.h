@@ -9,10 +9,11 @@
  * Recurrence is expanded with libical's iterator in the meeting's own zone
  * (wall clock, so 19:00 stays 19:00 across DST), then each occurrence is
  * turned into an instant by the DST rule of ics_zone.h.  There is no
- * hand-written calendar arithmetic.  Limits (ICALENDAR F1-F3): FREQ of
- * DAILY or coarser, no BYHOUR/BYMINUTE/BYSECOND (one start a day, at the
- * start time), COUNT <= 1000, UNTIL not before the start, no RSCALE, and
- * the start must itself be an occurrence of the rule.
+ * hand-written calendar arithmetic.  Limits (docs/calendar.md,
+ * "Recurrence"): FREQ of DAILY or coarser, no BYHOUR/BYMINUTE/BYSECOND
+ * (one start a day, at the start time), COUNT <= 1000, UNTIL not before
+ * the start, no RSCALE, and the start must itself be an occurrence of the
+ * rule.
  *
  * Thread safety: every function may run in many threads at once after
  * ics_init() (see ics_zone.h); none keeps state between calls.
@@ -43,7 +44,8 @@ struct ics_override {
 
 /* A meeting, series or single.  All strings are UTF-8. */
 struct ics_event {
-	const char *uid;		/* stable per series (ICALENDAR C1) */
+	const char *uid;		/* stable per series (docs/calendar.md,
+					 * "UID, SEQUENCE and DTSTAMP") */
 	const char *title;		/* SUMMARY */
 	const char *description;	/* free text, or NULL */
 	const char *location;		/* physical place, or NULL */
@@ -71,8 +73,9 @@ struct ics_event {
  *   "rrule"             unparsable; FREQ finer than DAILY; BYHOUR, BYMINUTE,
  *                       BYSECOND or RSCALE; COUNT > 1000 or with UNTIL;
  *                       UNTIL before the start; the start not itself an
- *                       occurrence of the rule (ICALENDAR F1); INTERVAL
- *                       outside 1..1000 (libical wraps it);
+ *                       occurrence of the rule (docs/calendar.md,
+ *                       "Recurrence"); INTERVAL outside 1..1000
+ *                       (libical wraps it);
  *   "start"             invalid date, before 1970 or after 2200, or in a DST
  *                       gap or overlap (the message says which);
  *   "duration_minutes"  < 1 or > 24 * 60;
@@ -80,7 +83,8 @@ struct ics_event {
  *   "description", "location", "contact"  too long;
  *   "video_url", "url"  not an http(s) URL, or holding spaces, quotes or
  *                       control characters;
- *   "organizer_email"   not a plain addr-spec (ICALENDAR D4);
+ *   "organizer_email"   not a plain addr-spec (docs/calendar.md, "What
+ *                       is cleaned or refused");
  *   "uid", "sequence"   empty, too long or with control characters; < 0;
  *   "date"              an override on a single meeting, of a date that is
  *                       not an occurrence, or twice for one occurrence;
@@ -119,7 +123,8 @@ int ics_occurrence_on(const struct ics_event *ev, const char *date,
  * The series' rule as it is written and expanded, into *out (free() it;
  * NULL for a single meeting): UNTIL given as a date or a local time
  * becomes the UTC instant that ends that day or that time in ev->tzid,
- * since RFC 5545 wants a UTC UNTIL with a TZID start (ICALENDAR F2).
+ * since RFC 5545 wants a UTC UNTIL with a TZID start (docs/calendar.md,
+ * "Recurrence").
  * Returns 0, or -1 with err set (field "rrule" or "timezone").
  */
 int ics_rrule_normalize(const struct ics_event *ev, char **out,

@@ -4,8 +4,9 @@
  * Each zone is loaded once from the system zoneinfo through libical and
  * kept twice: libical's builtin zone (full history, used for maths) and a
  * copy truncated at a fixed date whose TZID is the bare IANA name (used for
- * output; ICALENDAR E3/E4/C4).  The truncated VTIMEZONE is also kept as
- * text, so that every calendar carries byte-identical zone data.
+ * output; docs/calendar.md, "Time zones and DST").  The truncated
+ * VTIMEZONE is also kept as text, so that every calendar carries
+ * byte-identical zone data.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -19,8 +20,9 @@
 
 /* The VTIMEZONE history starts here, whatever today is, so that the zone
  * text never changes between an invitation, its update and its
- * cancellation (ICALENDAR C4).  Meetings before it keep correct maths (the
- * builtin zone is used for that); only clients would see older rules. */
+ * cancellation (docs/calendar.md, "Time zones and DST").  Meetings
+ * before it keep correct maths (the builtin zone is used for that); only
+ * clients would see older rules. */
 #define ICS_ZONE_TRUNCATE_AT "20200101T000000Z"
 
 /* Transition tables are expanded this far when a zone is loaded. */
@@ -32,9 +34,10 @@
 
 /*
  * The module's one piece of shared state: the loaded zones.  A mutable
- * global is the exception here (STYLE §5); it exists because libical's
- * own zone table is a process global whose lazy loading is not
- * thread-safe, so the cache that guards it has to be one too.  Lookups
+ * global is the exception here (docs/architecture.md, "Shared state");
+ * it exists because libical's own zone table is a process global whose
+ * lazy loading is not thread-safe, so the cache that guards it has to be
+ * one too.  Lookups
  * take the read lock; a miss takes the write lock and loads.  Entries are
  * pointers, so growing the array never moves a zone a reader holds.
  */

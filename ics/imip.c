@@ -510,7 +510,8 @@ imip_message_build(const struct imip_message *m, size_t *len,
 		qp_body(&b, m->html);
 	}
 
-	/* The inline part is what Outlook and Gmail act on (§1.A A1-A3). */
+	/* The inline part is what Outlook and Gmail act on (docs/email.md,
+	 * "Anatomy of a message"). */
 	buf_addf(&b, "\r\n--%s\r\n", alt);
 	buf_addf(&b, "Content-Type: text/calendar; charset=UTF-8; method=%s\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n", method);

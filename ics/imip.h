@@ -6,7 +6,7 @@
  * scheduler/mail.c hands to SMTP or writes into a Maildir, so both
  * transports carry the same message.
  *
- * The tree (ICALENDAR.md §1.A):
+ * The tree (docs/email.md, "Anatomy of a message"):
  *
  *   multipart/mixed
  *     multipart/alternative

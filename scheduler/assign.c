@@ -1,6 +1,6 @@
 /*
  * assign.c - the matching policy applied to the members in the store
- * (docs/matching.md, "Capacity" and "Batch matching").
+ * (docs/matching.md, "Remote capacity" and "Batch matching").
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * feed.c - personal feeds and .ics downloads (docs/calendar.md,
- * "Feeds").
+ * "Feed and download").
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * feed.h - the calendars served over HTTP: a member's personal feed of
  * their club's meetings, and one meeting's .ics download
- * (docs/calendar.md, "Feeds").
+ * (docs/calendar.md, "Feed and download").
  */
 #ifndef CLUBMATCH_FEED_H
 #define CLUBMATCH_FEED_H

@@ -1,7 +1,7 @@
 /*
  * service.c - the shared context of the domain: configuration, ZIP
  * table, token key and the match snapshot cache (docs/matching.md,
- * "Snapshot").
+ * "The snapshot and the k-d tree").
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * app.js - the secretary's dashboard (CONTRACT.md §8, docs/dashboard.md).
+ * app.js - the secretary's dashboard (docs/dashboard.md).
  *
  * Plain JavaScript, no build step, nothing from outside this server (the
  * page is sent with a CSP of default-src 'self').  The access token lives

@@ -14,16 +14,12 @@ import email.policy
 import math
 import os
 import re
-import subprocess
-import tempfile
 import time
 
-from lib import BIN, check, done, eq, Server, wait_for   # noqa: F401
+from lib import (BIN, check, done, eq, Server, wait_for,   # noqa: F401
+                 libical_check, TOP)
 from smtpsink import SmtpSink
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CLUBMATCH_BUILD") or os.path.join(TOP, "build")
-ICS_CHECK = os.path.join(BUILD, "tests", "tools", "ics_check")
 MAIL_FROM = "invites@clubmatch.test"
 BASE_URL = "http://clubs.test:8080"
 SANITIZED = bool(os.environ.get("CLUBMATCH_SANITIZED"))
@@ -185,19 +181,6 @@ def path_of(url):
 
 
 # ==== calendars =============================================================
-def libical_check(ics_bytes, method):
-    """(ok, message) from build/tests/tools/ics_check."""
-    with tempfile.NamedTemporaryFile(suffix=".ics", delete=False) as f:
-        f.write(ics_bytes)
-        path = f.name
-    try:
-        p = subprocess.run([ICS_CHECK, path, method], capture_output=True,
-                           text=True, timeout=60)
-        return p.returncode == 0, (p.stdout + p.stderr).strip()
-    finally:
-        os.unlink(path)
-
-
 def python_vevents(ics_bytes):
     """Parses with Python's icalendar; returns (calendar, [VEVENT])."""
     import icalendar

@@ -22,6 +22,9 @@ import http.client
 
 BIN = os.environ.get("CLUBMATCH_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "clubmatch")
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("CLUBMATCH_BUILD") or os.path.join(TOP, "build")
+ICS_CHECK = os.path.join(BUILD, "tests", "tools", "ics_check")
 SANITIZED = bool(os.environ.get("CLUBMATCH_SANITIZED"))
 _failures = 0
 _count = 0
@@ -66,6 +69,33 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=30):
+    """Sends sig to proc if it still runs and waits for it (killing it
+    after timeout seconds); returns its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def libical_check(ics_bytes, method="PUBLISH"):
+    """libical's verdict (ics_calendar_check via build/tests/tools/
+    ics_check): (True, "OK") or (False, the problem)."""
+    with tempfile.NamedTemporaryFile(suffix=".ics", delete=False) as f:
+        f.write(ics_bytes)
+        path = f.name
+    try:
+        p = subprocess.run([ICS_CHECK, path, method], capture_output=True,
+                           text=True, timeout=60)
+        return p.returncode == 0, (p.stdout + p.stderr).strip()
+    finally:
+        os.unlink(path)
 
 
 def run_cli(args, env=None, input=None, timeout=120):
@@ -130,14 +160,7 @@ class Server:
         """Stops the server; returns its exit status (0 after SIGTERM)."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        rc = self.proc.returncode
+        rc = stop_process(self.proc, sig)
         self.proc = None
         self.log.close()
         return rc
@@ -154,11 +177,14 @@ class Server:
               self.logtext())
 
     def call(self, method, path, body=None, token="admin", headers=None,
-             raw=None, timeout=30):
+             raw=None, timeout=30, source=None):
         """One HTTP request.  token="admin" uses the admin token, None sends
-        none.  Returns (status, parsed JSON or text); self.last_headers
-        keeps the response headers."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        none; source is the loopback address to send from (127.0.0.x),
+        None the default.  Returns (status, parsed JSON or text);
+        self.last_headers keeps the response headers."""
+        c = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=timeout,
+            source_address=(source, 0) if source else None)
         h = dict(headers or {})
         if token == "admin":
             token = self.admin

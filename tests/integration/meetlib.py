@@ -6,22 +6,14 @@ expansion of a served calendar (RRULE, EXDATE, RECURRENCE-ID overrides)
 with python3-icalendar.
 """
 import datetime as dt
-import http.client
-import json
-import os
-import subprocess
-import tempfile
 import urllib.parse
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 from icalendar import Calendar
 
-from lib import check
+from lib import check, libical_check as ics_check   # noqa: F401
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CLUBMATCH_BUILD") or os.path.join(TOP, "build")
-ICS_CHECK = os.path.join(BUILD, "tests", "tools", "ics_check")
 UTC = dt.timezone.utc
 CHI = ZoneInfo("America/Chicago")
 
@@ -95,45 +87,12 @@ def call_from(s, ip, method, path, body=None, token="admin", headers=None):
     """As Server.call, but from source address ip (127.0.0.x), so that
     deliberately failed token attempts are counted for that address only.
     Returns (status, JSON or text, headers)."""
-    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30,
-                                   source_address=(ip, 0))
-    h = dict(headers or {})
-    if token == "admin":
-        token = s.admin
-    if token:
-        h["Authorization"] = "Bearer " + token
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["Content-Type"] = "application/json"
-    c.request(method, path, body=data, headers=h)
-    r = c.getresponse()
-    payload = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    if hdrs.get("content-type", "").startswith("application/json"):
-        try:
-            return r.status, json.loads(payload), hdrs
-        except ValueError:
-            pass
-    return r.status, payload.decode("utf-8", "replace"), hdrs
+    st, got = s.call(method, path, body, token=token, headers=headers,
+                     source=ip)
+    return st, got, s.last_headers
 
 
 # ==== calendar text =======================================================
-def ics_check(data, method="PUBLISH"):
-    """libical's verdict (ics_calendar_check via tests/tools/ics_check):
-    (True, "OK") or (False, the problem)."""
-    with tempfile.NamedTemporaryFile(suffix=".ics", delete=False) as f:
-        f.write(data)
-        path = f.name
-    try:
-        p = subprocess.run([ICS_CHECK, path, method], capture_output=True,
-                           text=True, timeout=60)
-        return p.returncode == 0, (p.stdout + p.stderr).strip()
-    finally:
-        os.unlink(path)
-
-
 def raw_lines_ok(name, data):
     """CRLF only, lines <= 75 octets, no split UTF-8, one final CRLF."""
     lines = data.split(b"\r\n")
@@ -195,19 +154,23 @@ def events_of(cal, uid=None):
             if uid is None or str(e["UID"]) == uid]
 
 
-def aware(prop):
+def aware(prop, strict=False):
     """A DATE-TIME property as an aware datetime in its TZID's zone, via
-    zoneinfo (pytz's fixed offsets would break wall-clock expansion)."""
+    zoneinfo (pytz's fixed offsets would break wall-clock expansion).
+    strict: a DATE-TIME without a TZID is a failed check."""
     value = prop.dt
     tzid = prop.params.get("TZID")
     if tzid is None:
+        if strict:
+            check(False, "DATE-TIME %s carries a TZID" % value)
         return value
     return value.replace(tzinfo=None).replace(tzinfo=ZoneInfo(str(tzid)))
 
 
-def expand_calendar(cal, until, uid=None):
+def expand_calendar(cal, until, uid=None, strict=False):
     """Occurrence starts (UTC datetimes) per UID up to until: RRULE from
-    DTSTART minus EXDATEs, overridden instances moved to their new start."""
+    DTSTART minus EXDATEs, overridden instances moved to their new start.
+    strict: as for aware()."""
     masters, overrides = {}, {}
     for ev in cal.walk("VEVENT"):
         u = str(ev["UID"])
@@ -219,7 +182,7 @@ def expand_calendar(cal, until, uid=None):
             masters[u] = ev
     out = {}
     for u, ev in masters.items():
-        start = aware(ev["DTSTART"])
+        start = aware(ev["DTSTART"], strict)
         dates = []
         if "RRULE" in ev:
             text = ev["RRULE"].to_ical().decode()
@@ -238,8 +201,8 @@ def expand_calendar(cal, until, uid=None):
                     tzinfo=ZoneInfo(tzid)).astimezone(UTC))
         moved = {}
         for o in overrides.get(u, []):
-            moved[aware(o["RECURRENCE-ID"]).astimezone(UTC)] = \
-                aware(o["DTSTART"]).astimezone(UTC)
+            moved[aware(o["RECURRENCE-ID"], strict).astimezone(UTC)] = \
+                aware(o["DTSTART"], strict).astimezone(UTC)
         result = []
         for d in dates:
             e = d.astimezone(UTC)

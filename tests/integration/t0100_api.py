@@ -1,7 +1,8 @@
-"""t0100_api.py - the foundation of the HTTP API (CONTRACT.md §4, §5, §6,
-§9) against the real binary: health, ZIP codes, clubs, tokens, members,
-/me, /match, every error status with its body, keep-alive, body limits,
-remote capacity, and that a refused request changes nothing.
+"""t0100_api.py - the foundation of the HTTP API (docs/api.md; the
+matching rules of docs/matching.md, "The policy") against the real
+binary: health, ZIP codes, clubs, tokens, members, /me, /match, every
+error status with its body, keep-alive, body limits, remote capacity,
+and that a refused request changes nothing.
 """
 import http.client
 import json
@@ -120,6 +121,17 @@ def send_streaming(port, head, chunks, timeout=15.0):
         return read_all(sock, timeout), sent
     finally:
         sock.close()
+
+
+CHUNKED = b"Transfer-Encoding: chunked\r\n"
+
+
+def post_club_head(s, framing):
+    """The head of an admin's POST /api/v1/clubs of JSON, framed by the
+    header line framing (Content-Length or Transfer-Encoding)."""
+    return (b"POST /api/v1/clubs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Authorization: Bearer " + s.admin.encode() +
+            b"\r\nContent-Type: application/json\r\n" + framing + b"\r\n")
 
 
 def content_complete(resp):
@@ -722,8 +734,9 @@ def run(s):
           "a never-matched member's reason says to run match", gus)
     expect_error(s, 415, "POST", "/api/v1/match", "match with a text body",
                  raw=b"go", headers={"Content-Type": "text/plain"})
-    # "assign all unassigned" (§6): the never-matched Gus, Hal and Ida, and
-    # Eve, who had no candidate before and still has none.
+    # Every member without a club (docs/matching.md, "Batch matching"):
+    # the never-matched Gus, Hal and Ida, and Eve, who had no candidate
+    # before and still has none.
     st, n = s.call("POST", "/api/v1/match")
     eq((st, n), (200, {"assigned": 2, "local": 1, "remote": 1,
                        "unassigned": 2}),
@@ -772,11 +785,8 @@ def run(s):
     # ---- 413 -----------------------------------------------------------------
     before = state_of(s)
     big = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
-    resp = raw_request(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n"
-                       b"Host: 127.0.0.1\r\n"
-                       b"Authorization: Bearer " + s.admin.encode() +
-                       b"\r\nContent-Type: application/json\r\n"
-                       b"Content-Length: %d\r\n\r\n" % len(big))
+    resp = raw_request(s.port, post_club_head(
+        s, b"Content-Length: %d\r\n" % len(big)))
     eq(status_of(resp), 413, "Content-Length of 2 MiB -> 413 before the "
        "body is sent")
     body = resp.partition(b"\r\n\r\n")[2]
@@ -785,14 +795,9 @@ def run(s):
     except ValueError:
         check(False, "413 has the error body", body)
     t0 = time.time()
-    resp, sent = send_streaming(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n"
-                                b"Host: 127.0.0.1\r\n"
-                                b"Authorization: Bearer " +
-                                s.admin.encode() +
-                                b"\r\nContent-Type: application/json\r\n"
-                                b"Content-Length: %d\r\n\r\n" % len(big),
-                                [big[i:i + 65536]
-                                 for i in range(0, len(big), 65536)])
+    resp, sent = send_streaming(
+        s.port, post_club_head(s, b"Content-Length: %d\r\n" % len(big)),
+        [big[i:i + 65536] for i in range(0, len(big), 65536)])
     eq(status_of(resp), 413, "2 MiB body sent at once (as curl does) -> "
        "413")
     check(time.time() - t0 < 10, "413 comes quickly")
@@ -807,12 +812,8 @@ def run(s):
     eq((st, error_code(body) != "body_too_large"), (422, True),
        "a body just under 1 MiB is read (422: name too long)")
     over = under + b" " * (1024 * 1024 + 1 - len(under))
-    resp, _ = send_streaming(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n"
-                             b"Host: 127.0.0.1\r\n"
-                             b"Authorization: Bearer " + s.admin.encode() +
-                             b"\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: %d\r\n\r\n" % len(over),
-                             [over])
+    resp, _ = send_streaming(s.port, post_club_head(
+        s, b"Content-Length: %d\r\n" % len(over)), [over])
     eq(status_of(resp), 413, "1 MiB + 1 byte -> 413")
 
     # Chunked: no Content-Length, the body grows past 1 MiB.
@@ -820,22 +821,11 @@ def run(s):
     chunks = [b'%x\r\n{"name": "\r\n' % len(b'{"name": "')]
     chunks += [b"%x\r\n" % len(chunk) + chunk + b"\r\n"] * 48
     chunks += [b'2\r\n"}\r\n0\r\n\r\n']
-    resp, sent = send_streaming(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n"
-                                b"Host: 127.0.0.1\r\n"
-                                b"Authorization: Bearer " +
-                                s.admin.encode() +
-                                b"\r\nContent-Type: application/json\r\n"
-                                b"Transfer-Encoding: chunked\r\n\r\n",
-                                chunks)
+    resp, sent = send_streaming(s.port, post_club_head(s, CHUNKED), chunks)
     eq(status_of(resp), 413, "chunked body of 3 MiB -> 413")
     # An endless chunked body is not read for ever: the server answers or
     # hangs up long before 64 MiB have been sent.
-    resp, sent = send_streaming(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n"
-                                b"Host: 127.0.0.1\r\n"
-                                b"Authorization: Bearer " +
-                                s.admin.encode() +
-                                b"\r\nContent-Type: application/json\r\n"
-                                b"Transfer-Encoding: chunked\r\n\r\n",
+    resp, sent = send_streaming(s.port, post_club_head(s, CHUNKED),
                                 chunks[:-1] * 21, timeout=30)
     check(sent < 16 * 1024 * 1024, "an endless chunked body is cut off "
           "(%d bytes sent before the server stopped reading)" % sent)

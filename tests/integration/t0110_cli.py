@@ -1,13 +1,13 @@
-"""t0110_cli.py - the command line (CONTRACT.md §3): help and version,
-bad usage, `zip`, `import clubs|members` with good and bad rows and their
-physical line numbers, `--no-match` then `match`, flags and environment
-variables, the default admin token, and a CLI import while `serve` runs
-on the same database.
+"""t0110_cli.py - the command line (docs/operations.md, "Commands",
+"Flags" and "Importing"): help and version, bad usage, `zip`,
+`import clubs|members` with good and bad rows and their physical line
+numbers, `--no-match` then `match`, flags and environment variables, the
+default admin token, and a CLI import while `serve` runs on the same
+database.
 """
 import json
 import os
 import re
-import signal
 import sqlite3
 import stat
 import subprocess
@@ -194,17 +194,25 @@ def zip_command():
           % (rc, out, err))
 
 
+def import_bad_rows(s, kind, path, bad, what, note=""):
+    """`import kind path` of a file with the bad rows {line: field}: exit
+    1, and each bad row reported with its line and field.  Returns (stderr,
+    {line: reason})."""
+    rc, out, err = s.cli(["import", kind, path])
+    eq(rc, 1, "import %s with bad rows: exit 1" % kind)
+    got = reports(err, path)
+    eq(sorted(got), sorted(bad), "each bad %s row is reported with its "
+       "physical line number%s" % (what, note))
+    for line, field in bad.items():
+        check(field in got.get(line, ""), "%s line %d: the reason names "
+              "%s" % (what, line, field), got.get(line))
+    return err, got
+
+
 def imports(s):
     d = s.dir
     clubs = write(os.path.join(d, "clubs.csv"), CLUBS_CSV)
-    rc, out, err = s.cli(["import", "clubs", clubs])
-    eq(rc, 1, "import clubs with bad rows: exit 1")
-    got = reports(err, clubs)
-    eq(sorted(got), sorted(CLUBS_BAD), "each bad club row is reported with "
-       "its physical line number")
-    for line, field in CLUBS_BAD.items():
-        check(field in got.get(line, ""), "club line %d: the reason names "
-              "%s" % (line, field), got.get(line))
+    err, got = import_bad_rows(s, "clubs", clubs, CLUBS_BAD, "club")
     check("\r" not in err, "no progress bar when stderr is not a terminal")
     st, items = s.call("GET", "/api/v1/clubs?limit=1000")
     names = [c["name"] for c in items.get("items", [])]
@@ -232,14 +240,8 @@ def imports(s):
     check("1 " in err and "imported" in err, "import prints a summary", err)
 
     members = write(os.path.join(d, "members.csv"), MEMBERS_CSV, "\r\n")
-    rc, out, err = s.cli(["import", "members", members])
-    eq(rc, 1, "import members with bad rows: exit 1")
-    got = reports(err, members)
-    eq(sorted(got), sorted(MEMBERS_BAD), "each bad member row is reported "
-       "with its physical line number (CRLF file)")
-    for line, field in MEMBERS_BAD.items():
-        check(field in got.get(line, ""), "member line %d: the reason names "
-              "%s" % (line, field), got.get(line))
+    err, got = import_bad_rows(s, "members", members, MEMBERS_BAD, "member",
+                               " (CRLF file)")
     check("already" in got.get(5, "") or "exists" in got.get(5, ""),
           "the duplicate e-mail reason says it exists", got.get(5))
     st, items = s.call("GET", "/api/v1/members?limit=1000")
@@ -339,7 +341,8 @@ def no_match_then_match():
             counts.get("remote")), (0, 0, 0, 0),
            "a second match assigns nobody new")
         # A club opens in Alaska: `match` assigns the two left unassigned
-        # ("assign every unassigned member", §3).
+        # (every member without a club: docs/matching.md, "Batch
+        # matching").
         ak = write(os.path.join(s.dir, "ak.csv"),
                    "name,zip,secretary_email\n"
                    "Anchorage,99501,a@example.org\n")
@@ -445,12 +448,7 @@ def flags_and_env():
             check(os.path.exists(os.path.join(d, "var", "clubmatch.db")),
                   "serve uses var/clubmatch.db by default")
         finally:
-            p.send_signal(signal.SIGTERM)
-            try:
-                rc = p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = p.wait()
+            rc = stop_process(p)
             log.close()
         eq(rc, 0, "serve exits 0 on SIGTERM")
         # A second start keeps the same token.
@@ -465,12 +463,7 @@ def flags_and_env():
             st, _ = srv.call("GET", "/api/v1/me") if up else (None, None)
             eq(st, 200, "after a restart the same admin token still works")
         finally:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop_process(p)
 
     # A bad admin token file: exit 1, one line.
     with tempfile.TemporaryDirectory() as d:

@@ -1,10 +1,11 @@
 """t0200_meetings.py - meetings over HTTP against the real binary
-(CONTRACT.md §6): creating a series and its next occurrences (checked
-against dateutil.rrule + zoneinfo, across the 2027 DST changes), the
-defaults (club's zone, generated video room, --video-url-template),
+(docs/api.md, "Meetings"): creating a series and its next occurrences
+(checked against dateutil.rrule + zoneinfo, across the 2027 DST changes),
+the defaults (club's zone, generated video room, --video-url-template),
 validation (422 naming the field, nothing stored), changes (SEQUENCE, same
 UID), cancelling the series, and cancelling or moving one occurrence as
-seen in the .ics download and the member's feed.
+seen in the .ics download and the member's feed (docs/calendar.md, "Moved
+and cancelled occurrences").
 """
 import datetime as dt
 import os
@@ -189,38 +190,39 @@ def templates():
             check(rc == 0, "server with %s exits cleanly" % how)
 
 
+# Refused meetings: (meeting_body changes, the field named, the check's
+# name).
+BAD_MEETINGS = [
+    ({"timezone": "Mars/Olympus_Mons"}, "timezone", "unknown time zone"),
+    ({"rrule": "FREQ=SECONDLY"}, "rrule", "FREQ=SECONDLY"),
+    ({"rrule": "FREQ=MONTHLY;BYDAY=2XX;"}, "rrule", "malformed rrule"),
+    ({"rrule": "every tuesday"}, "rrule", "rrule in words"),
+    ({"rrule": "FREQ=MONTHLY;BYDAY=2TU;COUNT=5000"}, "rrule", "COUNT=5000"),
+    ({"start": "2027-01-13T19:00"}, "rrule",
+     "start (a Wednesday) not an occurrence of BYDAY=2TU"),
+    ({"start": "2027-03-14T02:30", "rrule": None}, "start",
+     "start in the DST gap 2027-03-14T02:30 Chicago"),
+    ({"start": "2027-11-07T01:30", "rrule": None}, "start",
+     "start in the DST overlap 2027-11-07T01:30 Chicago"),
+    ({"duration_minutes": 0}, "duration_minutes", "duration_minutes 0"),
+    ({"duration_minutes": -5}, "duration_minutes", "duration_minutes -5"),
+    ({"duration_minutes": 10080}, "duration_minutes",
+     "duration_minutes 10080"),
+    ({"title": None}, "title", "missing title"),
+    ({"title": "   "}, "title", "blank title"),
+    ({"title": "two\nlines"}, "title", "title with a newline"),
+    ({"start": "2027-13-01T19:00"}, "start",
+     "malformed start 2027-13-01T19:00"),
+    ({"start": "next tuesday"}, "start", "start in words"),
+    ({"start": None}, "start", "missing start"),
+    ({"duration_minutes": None}, "duration_minutes",
+     "missing duration_minutes"),
+]
+
+
 def validation(s, club):
-    cid = club["id"]
-    refused(s, cid, meeting_body(timezone="Mars/Olympus_Mons"), "timezone",
-            "unknown time zone")
-    refused(s, cid, meeting_body(rrule="FREQ=SECONDLY"), "rrule",
-            "FREQ=SECONDLY")
-    refused(s, cid, meeting_body(rrule="FREQ=MONTHLY;BYDAY=2XX;"), "rrule",
-            "malformed rrule")
-    refused(s, cid, meeting_body(rrule="every tuesday"), "rrule",
-            "rrule in words")
-    refused(s, cid, meeting_body(rrule="FREQ=MONTHLY;BYDAY=2TU;COUNT=5000"),
-            "rrule", "COUNT=5000")
-    refused(s, cid, meeting_body(start="2027-01-13T19:00"), "rrule",
-            "start (a Wednesday) not an occurrence of BYDAY=2TU")
-    refused(s, cid, meeting_body(start="2027-03-14T02:30", rrule=None),
-            "start", "start in the DST gap 2027-03-14T02:30 Chicago")
-    refused(s, cid, meeting_body(start="2027-11-07T01:30", rrule=None),
-            "start", "start in the DST overlap 2027-11-07T01:30 Chicago")
-    for d in (0, -5, 10080):
-        refused(s, cid, meeting_body(duration_minutes=d), "duration_minutes",
-                "duration_minutes %d" % d)
-    refused(s, cid, meeting_body(title=None), "title", "missing title")
-    refused(s, cid, meeting_body(title="   "), "title", "blank title")
-    refused(s, cid, meeting_body(title="two\nlines"), "title",
-            "title with a newline")
-    refused(s, cid, meeting_body(start="2027-13-01T19:00"), "start",
-            "malformed start 2027-13-01T19:00")
-    refused(s, cid, meeting_body(start="next tuesday"), "start",
-            "start in words")
-    refused(s, cid, meeting_body(start=None), "start", "missing start")
-    refused(s, cid, meeting_body(duration_minutes=None), "duration_minutes",
-            "missing duration_minutes")
+    for change, field, name in BAD_MEETINGS:
+        refused(s, club["id"], meeting_body(**change), field, name)
 
 
 def changes(s, club, member_feed):

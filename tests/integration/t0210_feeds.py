@@ -1,7 +1,7 @@
 """t0210_feeds.py - the .ics download and the personal feed over HTTP
-(CONTRACT.md §6, ICALENDAR.md §1): VCALENDAR headers, a VTIMEZONE per TZID
-with the bare IANA name and the same bytes everywhere and after changes,
-PUBLISH without ATTENDEE, VALARM, NAME/X-WR-CALNAME, refresh hints, texts
+(docs/calendar.md, "Feed and download"): VCALENDAR headers, a VTIMEZONE
+per TZID with the bare IANA name and the same bytes everywhere and after
+changes, PUBLISH without ATTENDEE, VALARM, NAME/X-WR-CALNAME, refresh hints, texts
 that round-trip exactly through python3-icalendar, CRLF and 75-octet
 lines, libical's verdict (tests/tools/ics_check), ETag/304/Last-Modified;
 and the feed tokens: one member's club only, tampered tokens 404, 429

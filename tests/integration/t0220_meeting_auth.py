@@ -1,7 +1,7 @@
-"""t0220_meeting_auth.py - who may reach the meeting routes (CONTRACT.md
-§6, §9): a club's secretary token reaches its own club's meetings and
-nothing of another club (403 on every route, nothing changed); no token
-401; a wrong token 401; the admin token reaches all; a token of a
+"""t0220_meeting_auth.py - who may reach the meeting routes (docs/api.md,
+"Authentication and roles", "Tokens"): a club's secretary token reaches
+its own club's meetings and nothing of another club (403 on every route,
+nothing changed); no token 401; a wrong token 401; the admin token reaches all; a token of a
 deactivated club 401; secretary tokens are >= 128 bits and all differ.
 Deliberately bad tokens are sent from their own loopback addresses so the
 per-address rate limit (429) does not mix into the answers.

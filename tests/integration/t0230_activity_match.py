@@ -1,6 +1,6 @@
-"""t0230_activity_match.py - meetings feed into matching (CONTRACT.md §5):
-a club's `activity` is the number of its occurrences in [now-90d, now+30d)
-(checked against dateutil + zoneinfo); a remote member goes to the most
+"""t0230_activity_match.py - meetings feed into matching (docs/matching.md,
+"Activity" and "The policy"): a club's `activity` is the number of its
+occurrences in [now-90d, now+30d) (checked against dateutil + zoneinfo); a remote member goes to the most
 active candidate of their state even when another is nearer, ties to the
 nearer; creating, cancelling or thinning meetings changes the very next
 match (no stale cache), for POST /members and for POST /match alike.

@@ -19,15 +19,14 @@ import tempfile
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import check, eq, done  # noqa: E402
+from lib import check, eq, done, BUILD  # noqa: E402
+from meetlib import (raw_lines_ok, tzids_used, vtimezones,  # noqa: E402
+                     expand_calendar, aware as meetlib_aware, UTC)
 
 from dateutil import rrule  # noqa: E402
 from icalendar import Calendar  # noqa: E402
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CLUBMATCH_BUILD") or os.path.join(TOP, "build")
 GEN = os.path.join(BUILD, "tests", "tools", "ics_gen")
-UTC = dt.timezone.utc
 FROM = dt.datetime(2027, 1, 1, tzinfo=UTC)
 TO = dt.datetime(2028, 1, 1, tzinfo=UTC)
 
@@ -66,92 +65,18 @@ def independent():
             for uid, ds in out.items()}
 
 
-def raw_lines_ok(name, data):
-    """CRLF only, every line <= 75 octets, one CRLF at the end."""
-    lines = data.split(b"\r\n")
-    check(data.endswith(b"END:VCALENDAR\r\n") and lines[-1] == b"",
-          "%s ends with one CRLF after END:VCALENDAR" % name)
-    check(b"\n" not in data.replace(b"\r\n", b"")
-          and b"\r" not in data.replace(b"\r\n", b""),
-          "%s has no bare CR or LF" % name)
-    long = [ln for ln in lines if len(ln) > 75]
-    check(not long, "%s: every line <= 75 octets" % name, long[:3])
-    bad = []
-    for ln in lines:
-        try:
-            ln.decode("utf-8")
-        except UnicodeDecodeError:
-            bad.append(ln)
-    check(not bad, "%s: no line splits a UTF-8 character" % name, bad[:3])
-    check(not data.startswith(b"\xef\xbb\xbf"), "%s has no BOM" % name)
-
-
-def tzids_used(cal):
-    used = set()
-    for comp in cal.walk():
-        if comp.name == "VTIMEZONE":
-            continue
-        for _key, val in comp.property_items(recursive=False):
-            params = getattr(val, "params", None)
-            if params and "TZID" in params:
-                used.add(str(params["TZID"]))
-    return used
-
-
-def vtimezones(cal):
-    return {str(c["TZID"]) for c in cal.walk("VTIMEZONE")}
-
-
 def aware(prop):
-    """A DATE-TIME property as an aware datetime in its TZID's zone,
-    through zoneinfo (not pytz, whose fixed offsets break rrule)."""
-    value = prop.dt
-    tzid = prop.params.get("TZID")
-    if tzid is None:
-        check(False, "DATE-TIME %s carries a TZID" % value)
-        return value
-    return value.replace(tzinfo=None).replace(tzinfo=ZoneInfo(str(tzid)))
+    """meetlib.aware(), where a DATE-TIME without a TZID fails a check."""
+    return meetlib_aware(prop, strict=True)
 
 
 def expand_feed(cal):
-    """Occurrences per UID from the feed text: RRULE from DTSTART, minus
-    EXDATEs, minus overridden instances, plus the overrides' starts."""
-    masters, overrides = {}, {}
-    for ev in cal.walk("VEVENT"):
-        uid = str(ev["UID"])
-        if "RECURRENCE-ID" in ev:
-            overrides.setdefault(uid, []).append(ev)
-        else:
-            masters[uid] = ev
-    out = {}
-    for uid, ev in masters.items():
-        start = aware(ev["DTSTART"])
-        if "RRULE" in ev:
-            text = ev["RRULE"].to_ical().decode()
-            dates = list(rrule.rrulestr(text, dtstart=start))
-        else:
-            dates = [start]
-        exdates = set()
-        ex = ev.get("EXDATE")
-        for group in (ex if isinstance(ex, list) else [ex] if ex else []):
-            tzid = str(group.params["TZID"])
-            for d in group.dts:
-                exdates.add(epoch(d.dt.replace(tzinfo=None).replace(
-                    tzinfo=ZoneInfo(tzid))))
-        moved = {}
-        for o in overrides.get(uid, []):
-            moved[epoch(aware(o["RECURRENCE-ID"]))] = epoch(
-                aware(o["DTSTART"]))
-        result = []
-        for d in dates:
-            e = epoch(d)
-            if e in exdates:
-                continue
-            result.append(moved.pop(e, e))
-        result.extend(moved.values())   # overrides of instances not seen
-        out[uid] = sorted(e for e in result
-                          if epoch(FROM) <= e < epoch(TO))
-    return out
+    """Occurrences per UID from the feed text (meetlib.expand_calendar:
+    RRULE from DTSTART, minus EXDATEs, overridden instances moved), as
+    epochs in [FROM, TO)."""
+    return {uid: sorted(e for e in map(epoch, starts)
+                        if epoch(FROM) <= e < epoch(TO))
+            for uid, starts in expand_calendar(cal, TO, strict=True).items()}
 
 
 def main():
@@ -168,6 +93,8 @@ def main():
         with open(os.path.join(outdir, name + ".ics"), "rb") as f:
             raw[name] = f.read()
         raw_lines_ok(name, raw[name])
+        check(not raw[name].startswith(b"\xef\xbb\xbf"),
+              "%s has no BOM" % name)
         try:
             cal = Calendar.from_ical(raw[name])
         except Exception as exc:  # noqa: BLE001 - report any parse error

@@ -1,5 +1,6 @@
-"""t0410_invites.py - e-mail invitations (iMIP, CONTRACT.md §7) from the
-real service to a real SMTP server (aiosmtpd, smtpsink.py).
+"""t0410_invites.py - e-mail invitations (iMIP; docs/email.md, "Anatomy
+of a message"; docs/calendar.md, "Invitation") from the real service to
+a real SMTP server (aiosmtpd, smtpsink.py).
 
 One club in Chicago, a local member (who must get nothing) and three
 remote members in three time zones.  A weekly meeting -> exactly one

@@ -1,8 +1,11 @@
 """t0420_outbox_faults.py - the durable outbox against a misbehaving SMTP
-server (CONTRACT.md §7, §9): nothing lost, nothing sent twice.
+server (docs/email.md, "Retries (the outbox worker)"; docs/operations.md,
+"The outbox"): nothing lost, nothing sent twice.
 
-Every server runs with CLUBMATCH_RETRY_SCALE=0.01 (backoff 5 s, 15 s, ...
-becomes 50 ms, 150 ms, ...) and CLUBMATCH_SMTP_TIMEOUT=2.
+Every server runs with CLUBMATCH_RETRY_SCALE=0.01 (the backoff 5 s, 15 s,
+... is multiplied by 0.01 and rounded to whole seconds, so the first
+retries are due at once) and CLUBMATCH_SMTP_TIMEOUT=2 (docs/operations.md,
+"Settings for tests").
 
   down      the SMTP server is down while invitations are queued; the
             service is killed with SIGKILL and restarted on the same

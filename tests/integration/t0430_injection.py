@@ -1,6 +1,6 @@
 """t0430_injection.py - hostile names and titles never become headers,
-recipients or attendees (CONTRACT.md §6, §7 "Header values are never
-built from unchecked input", §9).
+recipients or attendees (docs/email.md, "No header injection";
+docs/calendar.md, "What is cleaned or refused"; docs/api.md, "Limits").
 
 1. The API refuses control characters (CR, LF, TAB, DEL, NUL) in member,
    club and secretary names, meeting titles and one-line fields, and

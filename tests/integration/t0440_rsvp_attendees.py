@@ -1,5 +1,6 @@
 """t0440_rsvp_attendees.py - RSVP links from real invitation e-mails and
-the secretary's attendee list (CONTRACT.md §6, §7, §9).
+the secretary's attendee list (docs/dashboard.md, "Pages behind links";
+docs/api.md, "Meetings" and "Tokens").
 
 Two clubs (Chicago with four remote members and one local one, Seattle
 with one remote member), a meeting each, the invitations taken from a

@@ -1,8 +1,9 @@
-"""t0450_organizer_day.py - the organizer's real day (CONTRACT.md §1, §3,
-§7): 60 clubs across the country, each with a secretary token and a
-weekly meeting, the service running against a real SMTP sink; then a CSV
-of 5,000 members (most of them far from every club) is imported with the
-CLI on the same database while serve runs.
+"""t0450_organizer_day.py - the organizer's real day (docs/operations.md,
+"Importing" and "CLI and service together"; docs/email.md): 60 clubs
+across the country, each with a secretary token and a weekly meeting,
+the service running against a real SMTP sink; then a CSV of 5,000
+members (most of them far from every club) is imported with the CLI on
+the same database while serve runs.
 
 -> every remote member's invitation is accepted by the sink, each exactly
    once (per recipient and per Message-ID), local members get nothing,

@@ -1,6 +1,5 @@
-"""t0500_dashboard.py - the secretary dashboard (CONTRACT.md §8,
-docs/dashboard.md) in Debian's headless Chromium, driven by Selenium,
-against the real binary.
+"""t0500_dashboard.py - the secretary dashboard (docs/dashboard.md) in
+Debian's headless Chromium, driven by Selenium, against the real binary.
 
 Sign-in (form and #token=), a wrong token, a stored token that no longer
 works, the admin's club picker, meetings in the club's zone with their
@@ -135,6 +134,13 @@ def typed(d, css, value):
     el = q(d, css)
     el.clear()
     el.send_keys(value)
+
+
+def submit_for_error(d, field, what):
+    """Submits the meeting form and waits for the server's error at the
+    field (#err-<field>); returns its text."""
+    q(d, "#f-submit").click()
+    return wait(d, lambda d: text(d, "#err-" + field) or None, what)
 
 
 def card(d, title, where="#meeting-list"):
@@ -389,9 +395,7 @@ def browse(s, d, cid, mid, mtg, token, today, downloads):
     typed(d, "#f-title", "Gap night")
     set_value(d, "#f-date", gap.isoformat())
     set_value(d, "#f-time", "02:30")
-    q(d, "#f-submit").click()
-    e = wait(d, lambda d: text(d, "#err-start") or None,
-             "the DST-gap error at the date/time")
+    e = submit_for_error(d, "start", "the DST-gap error at the date/time")
     check(e and "does not exist" in e, "a time in the DST gap: the server's "
           "message is shown at the date and time", e)
     eq((q(d, "#f-date").get_attribute("aria-invalid"),
@@ -403,17 +407,13 @@ def browse(s, d, cid, mid, mtg, token, today, downloads):
           "the error is also announced", text(d, "#alert"))
     set_value(d, "#f-time", "03:30")
     typed(d, "#f-timezone", "Mars/Olympus_Mons")
-    q(d, "#f-submit").click()
-    e = wait(d, lambda d: text(d, "#err-timezone") or None,
-             "the unknown-zone error at the zone")
+    e = submit_for_error(d, "timezone", "the unknown-zone error at the zone")
     check(e and "unknown time zone" in e, "an unknown zone is shown at the "
           "zone field", e)
     check(not visible(d, "#err-start"), "the earlier error is cleared")
     typed(d, "#f-timezone", TZ)
     typed(d, "#f-duration", "0")
-    q(d, "#f-submit").click()
-    e = wait(d, lambda d: text(d, "#err-duration_minutes") or None,
-             "the duration error")
+    e = submit_for_error(d, "duration_minutes", "the duration error")
     check(e and "duration" in e, "a bad duration is shown at its field", e)
     st, lst = s.call("GET", "/api/v1/clubs/%d/meetings" % cid, token=token)
     eq(len(lst["items"]), n_before, "refused meetings were not stored")

@@ -19,6 +19,8 @@
 
 #include "ics.h"
 
+#include "../unit/fixtures.h"
+
 #define DTSTAMP 1800000200		/* 2027-01-15T08:03:20Z */
 #define FROM    1798761600		/* 2027-01-01T00:00:00Z */
 #define TO      1830297600		/* 2028-01-01T00:00:00Z */
@@ -64,21 +66,15 @@ static struct ics_event
 meeting(const char *uid, const char *title, const char *tzid,
     const char *rrule, struct ics_local start, int minutes)
 {
-	struct ics_event ev;
+	struct ics_event ev = {
+		.uid = uid, .title = title, .tzid = tzid, .rrule = rrule,
+		.start = start, .duration_minutes = minutes,
+		.video_url = "https://meet.jit.si/sample-club-abcdefghijklmnop",
+		.organizer_email = "clubmatch@clubs.example.org",
+		.organizer_name = "Sample Club",
+	};
 
-	memset(&ev, 0, sizeof(ev));
-	ev.uid = uid;
-	ev.title = title;
-	ev.tzid = tzid;
-	ev.rrule = rrule;
-	ev.start = start;
-	ev.duration_minutes = minutes;
-	ev.video_url = "https://meet.jit.si/sample-club-abcdefghijklmnop";
-	ev.organizer_email = "clubmatch@clubs.example.org";
-	ev.organizer_name = "Sample Club";
-	ev.contact = "Jane Roe <jane@example.org>";
-	ev.created = 1800000000;
-	ev.modified = 1800000100;
+	fixture_stored(&ev);
 	return ev;
 }
 

@@ -30,6 +30,8 @@
 #include "mail.h"
 #include "text.h"
 
+#include "../unit/fixtures.h"
+
 static const char ICS_FMT[] =
     "BEGIN:VCALENDAR\r\n"
     "VERSION:2.0\r\n"
@@ -67,15 +69,6 @@ code_name(enum err_code c)
 	return "?";
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 usage(void)
 {
@@ -90,31 +83,17 @@ static char *
 build_one(int i, const char *from, const char *to, const char *method,
     size_t *len)
 {
-	struct imip_invite_text t = {
-		.club_name = "Club d'\xc3\xa9" "checs de Montr\xc3\xa9" "al",
-		.member_name = "Zo\xc3\xab",
-		.title = "R\xc3\xa9union mensuelle",
-		.description = "Bring a board.\n.A line that starts with a dot.",
-		.when_meeting = "Tuesday, March 9, 2027, 7:00 PM CST "
-		    "(America/Chicago)",
-		.when_member = "Tuesday, March 9, 2027, 8:00 PM EST "
-		    "(America/New_York)",
-		.recurrence_text = "Every 2nd Tuesday",
-		.video_url = "https://meet.example/abc",
-		.secretary_name = "Sam",
-		.secretary_email = "sam@example.org",
-		.rsvp_yes_url = "https://clubmatch.test/rsvp/tok?a=yes",
-		.rsvp_no_url = "https://clubmatch.test/rsvp/tok?a=no",
-		.rsvp_maybe_url = "https://clubmatch.test/rsvp/tok?a=maybe",
-		.feed_url = "https://clubmatch.test/feed/tok.ics",
-		.unsubscribe_url = "https://clubmatch.test/unsubscribe/tok",
-		.cancelled = strcmp(method, "CANCEL") == 0,
-	};
+	struct imip_invite_text t = fixture_invite_text();
 	struct imip_message m;
 	char *subject, *text, *html, *ics, *msg, id[128];
 	struct err e;
 	int n;
 
+	t.club_name = "Club d'\xc3\xa9" "checs de Montr\xc3\xa9" "al";
+	t.member_name = "Zo\xc3\xab";
+	t.title = "R\xc3\xa9union mensuelle";
+	t.description = "Bring a board.\n.A line that starts with a dot.";
+	t.cancelled = strcmp(method, "CANCEL") == 0;
 	imip_invite_text_build(&t, &subject, &text, &html);
 	n = snprintf(NULL, 0, ICS_FMT, method, i, from, to,
 	    t.cancelled ? "STATUS:CANCELLED\r\n" : "");
@@ -233,7 +212,7 @@ main(int argc, char **argv)
 		}
 	}
 
-	t0 = now();
+	t0 = monotonic_seconds();
 	for (i = 0; i < count; i++) {
 		if (step && i > 0) {
 			char line[64];
@@ -269,7 +248,7 @@ main(int argc, char **argv)
 		connects += mail_transport_connects(t);
 		mail_transport_free(t);
 	}
-	dt = now() - t0;
+	dt = monotonic_seconds() - t0;
 	printf("summary sent=%d failed=%d connects=%ld seconds=%.3f rate=%.1f\n",
 	    sent, failed, connects, dt, dt > 0 ? sent / dt : 0.0);
 	for (i = 0; i < count; i++)

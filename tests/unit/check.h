@@ -61,4 +61,13 @@ check_done(void)
 	return check_failed_tests ? 1 : 0;
 }
 
+/* A set-up that failed before any test ran: one TAP line saying what and
+ * why; main returns what this returns. */
+static inline int
+check_setup_failed(const char *what, const char *why)
+{
+	printf("not ok - %s: %s\n", what, why);
+	return 1;
+}
+
 #endif

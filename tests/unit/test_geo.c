@@ -17,23 +17,19 @@
 
 #include "check.h"
 #include "err.h"
+#include "fixtures.h"
 #include "geo_db.h"
 #include "geo_near.h"
 #include "xalloc.h"
 
 static struct geo_db *db;	/* the embedded table, opened once in main */
 
-/* splitmix64: a small, seedable generator, so failures reproduce. */
 static uint64_t rng_state = 0x5eed2024c1ab0001ULL;
 
 static uint64_t
 rng_next(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static size_t
@@ -855,10 +851,8 @@ main(void)
 	struct err e = { 0 };
 
 	db = geo_db_open(&e);
-	if (db == NULL) {
-		printf("not ok - geo_db_open: %s\n", e.msg);
-		return 1;
-	}
+	if (db == NULL)
+		return check_setup_failed("geo_db_open", e.msg);
 	RUN(test_distance_known_pairs);
 	RUN(test_distance_matches_haversine_on_zips);
 	RUN(test_table_size_and_order);

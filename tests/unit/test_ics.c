@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "fixtures.h"
 #include "ics.h"
 
 /* ------------------------------------------------------------------ */
@@ -51,26 +52,6 @@ utc(int y, int mo, int d, int h, int mi)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	return timegm(&tm);
-}
-
-/* A valid monthly meeting: 2nd Tuesday, 19:00 Chicago, from Jan 2027. */
-static struct ics_event
-base_event(void)
-{
-	struct ics_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.uid = "club42-0123@clubs.example.org";
-	ev.title = "Monthly meeting";
-	ev.description = "Agenda to follow.";
-	ev.video_url = "https://meet.jit.si/chess-abcdefghijklmnop";
-	ev.tzid = "America/Chicago";
-	ev.rrule = "FREQ=MONTHLY;BYDAY=2TU";
-	ev.start = (struct ics_local){ 2027, 1, 12, 19, 0 };
-	ev.duration_minutes = 90;
-	ev.organizer_email = "clubmatch@clubs.example.org";
-	ev.organizer_name = "Chess Club Chicago";
-	return ev;
 }
 
 /* Validates ev and checks it fails on field with ERR_INVALID. */
@@ -320,13 +301,13 @@ test_time_format(void)
 static void
 test_validate_accepts(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	struct ics_override ov[2];
 
 	CHECK(accepts(&ev));
 	ev.rrule = NULL;			/* a single meeting */
 	CHECK(accepts(&ev));
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.rrule = "RRULE:FREQ=MONTHLY;BYDAY=2TU;COUNT=1000";
 	CHECK(accepts(&ev));
 	ev.rrule = "FREQ=WEEKLY;UNTIL=20270112T190000";	/* = start */
@@ -334,7 +315,7 @@ test_validate_accepts(void)
 	CHECK(accepts(&ev));
 	ev.rrule = "FREQ=DAILY;INTERVAL=2;UNTIL=20271231";
 	CHECK(accepts(&ev));
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.duration_minutes = 1;
 	CHECK(accepts(&ev));
 	ev.duration_minutes = 24 * 60;
@@ -360,7 +341,7 @@ test_validate_accepts(void)
 	ev.start = (struct ics_local){ 2027, 11, 7, 2, 0 };
 	CHECK(accepts(&ev));
 
-	ev = base_event();
+	ev = fixture_meeting();
 	memset(ov, 0, sizeof(ov));
 	ov[0].recurrence_id = (struct ics_local){ 2027, 4, 13, 19, 0 };
 	ov[0].cancelled = true;
@@ -375,13 +356,13 @@ test_validate_accepts(void)
 static void
 test_validate_zone_and_rule(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 
 	ev.tzid = "Central Standard Time";
 	CHECK(rejects(&ev, "timezone"));
 	ev.tzid = NULL;
 	CHECK(rejects(&ev, "timezone"));
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.rrule = "FREQ=BOGUS";
 	CHECK(rejects(&ev, "rrule"));
 	ev.rrule = "every tuesday";
@@ -417,7 +398,8 @@ test_validate_zone_and_rule(void)
 	CHECK(rejects(&ev, "rrule"));
 	ev.rrule = "FREQ=MONTHLY;BYDAY=2TU;UNTIL=20270112T185900";
 	CHECK(rejects(&ev, "rrule"));
-	/* F1: 13 January 2027 is a Wednesday, not a 2nd Tuesday. */
+	/* The start must be an occurrence (docs/calendar.md, "Recurrence"):
+	 * 13 January 2027 is a Wednesday, not a 2nd Tuesday. */
 	ev.rrule = "FREQ=MONTHLY;BYDAY=2TU";
 	ev.start = (struct ics_local){ 2027, 1, 13, 19, 0 };
 	CHECK(rejects(&ev, "rrule"));
@@ -432,7 +414,7 @@ test_validate_zone_and_rule(void)
 static void
 test_validate_start_dst(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	struct err e;
 
 	ev.rrule = NULL;
@@ -472,7 +454,7 @@ test_validate_start_dst(void)
 static void
 test_validate_fields(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	char longtitle[202];
 
 	ev.duration_minutes = 0;
@@ -482,7 +464,7 @@ test_validate_fields(void)
 	ev.duration_minutes = -30;
 	CHECK(rejects(&ev, "duration_minutes"));
 
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.title = "";
 	CHECK(rejects(&ev, "title"));
 	ev.title = " \t ";
@@ -498,7 +480,7 @@ test_validate_fields(void)
 	ev.title = "bad \xff utf-8";
 	CHECK(rejects(&ev, "title"));
 
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.video_url = "ftp://example.org/x";
 	CHECK(rejects(&ev, "video_url"));
 	ev.video_url = "javascript:alert(1)";
@@ -516,10 +498,10 @@ test_validate_fields(void)
 	ev.video_url = NULL;
 	CHECK(accepts(&ev));
 
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.url = "mailto:x@y";
 	CHECK(rejects(&ev, "url"));
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.organizer_email = "clubmatch@x\r\nATTENDEE:mailto:mallory@x";
 	CHECK(rejects(&ev, "organizer_email"));
 	ev.organizer_email = "club match@x.org";
@@ -530,12 +512,12 @@ test_validate_fields(void)
 	 * the calendar refuses it too (one address check, docs/email.md). */
 	ev.organizer_email = "clubmatch@myhost";
 	CHECK(rejects(&ev, "organizer_email"));
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.uid = "";
 	CHECK(rejects(&ev, "uid"));
 	ev.uid = "a\nb";
 	CHECK(rejects(&ev, "uid"));
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.sequence = -1;
 	CHECK(rejects(&ev, "sequence"));
 }
@@ -543,7 +525,7 @@ test_validate_fields(void)
 static void
 test_validate_overrides(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	struct ics_override ov[2];
 
 	memset(ov, 0, sizeof(ov));
@@ -585,7 +567,7 @@ test_occurrences_monthly_dst(void)
 	/* The 2nd Tuesdays of 2027; DST runs from 14 March to 7 Nov. */
 	static const int days[12] = { 12, 9, 9, 13, 11, 8, 13, 10, 14, 12,
 	    9, 14 };
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	time_t out[40];
 	struct err e;
 	int n, i;
@@ -620,7 +602,7 @@ test_occurrences_monthly_dst(void)
 static void
 test_occurrences_weekly_across_changes(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	time_t out[60];
 	struct err e;
 	int n, i, bad = 0;
@@ -663,7 +645,7 @@ test_occurrences_weekly_across_changes(void)
 static void
 test_occurrences_overrides(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	struct ics_override ov[3];
 	time_t out[20];
 	struct err e;
@@ -707,7 +689,7 @@ test_occurrences_overrides(void)
 static void
 test_occurrences_count_until(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	time_t out[20], far;
 	struct err e;
 	char *rule = NULL;
@@ -762,7 +744,7 @@ test_occurrences_skip_ahead(void)
 		{ 2020, 1, 6, 19, 0 }, { 2020, 1, 7, 19, 0 },
 		{ 2020, 1, 28, 19, 0 }, { 2020, 3, 1, 19, 0 },
 	};
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	time_t *all, part[400];
 	size_t r;
 	struct err e;
@@ -818,7 +800,7 @@ test_occurrences_skip_ahead(void)
 static void
 test_occurrences_in_gap(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	time_t out[4];
 	struct err e;
 	int n;
@@ -846,7 +828,7 @@ test_occurrences_in_gap(void)
 static void
 test_occurrences_single_and_errors(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	time_t out[4];
 	struct err e;
 
@@ -861,7 +843,7 @@ test_occurrences_single_and_errors(void)
 	CHECK(ics_occurrences(&ev, 0, 1, out, 4, &e) == -1);
 	CHECK(e.code == ERR_INVALID && strcmp(e.field, "timezone") == 0);
 	CHECK(ics_count_occurrences(&ev, 0, 1) == -1);
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.rrule = "FREQ=NEVER";
 	CHECK(ics_count_occurrences(&ev, 0, 1) == -1);
 	/* A daily series over a millennium stops at the walk limit. */
@@ -872,7 +854,7 @@ test_occurrences_single_and_errors(void)
 static void
 test_occurrence_on(void)
 {
-	struct ics_event ev = base_event();
+	struct ics_event ev = fixture_meeting();
 	struct ics_override ov;
 	struct ics_local l;
 	struct err e;
@@ -921,7 +903,7 @@ test_occurrence_on(void)
 	CHECK(l.day == 11 && l.hour == 19);
 
 	/* A single meeting's one date. */
-	ev = base_event();
+	ev = fixture_meeting();
 	ev.rrule = NULL;
 	CHECK(ics_occurrence_on(&ev, "2027-01-12", &l, &e) == 0);
 	CHECK(l.day == 12 && l.hour == 19);
@@ -933,13 +915,10 @@ test_occurrence_on(void)
 int
 main(void)
 {
-	struct err e;
+	struct err e = { 0 };
 
-	err_clear(&e);
-	if (ics_init(&e) != 0) {
-		printf("not ok - ics_init: %s\n", e.msg);
-		return 1;
-	}
+	if (ics_init(&e) != 0)
+		return check_setup_failed("ics_init", e.msg);
 	setenv("TZ", "UTC", 1);
 	tzset();
 	RUN(test_zone_names);

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "err.h"
+#include "fixtures.h"
 #include "imip.h"
 #include "text.h"
 
@@ -922,32 +923,25 @@ test_qp(void)
 static void
 test_invite_text(void)
 {
-	struct imip_invite_text t = {
-		.club_name = "Chess & Go <Chicago>",
-		.member_name = "Alice <script>alert(1)</script>",
-		.title = "Monthly\r\nBcc: x@y.z meeting",
-		.description = "Bring a board.\nAnd a \"clock\".",
-		.when_meeting = "Tuesday, March 9, 2027, 7:00 PM CST "
-		    "(America/Chicago)",
-		.when_member = "Tuesday, March 9, 2027, 8:00 PM EST "
-		    "(America/New_York)",
-		.recurrence_text = "Every 2nd Tuesday",
-		.video_url = "https://meet.example/abc?x=1&y=2",
-		.location = "Room 4",
-		.secretary_name = "Sam",
-		.secretary_email = "sam@example.org",
-		.rsvp_yes_url = "https://c.example/r/yes?t=1",
-		.rsvp_no_url = "javascript:alert(1)",
-		.rsvp_maybe_url = "https://c.example/r/maybe?t=1",
-		.feed_url = "https://c.example/feed/abc.ics",
-		.unsubscribe_url = "https://c.example/u/abc",
-	};
+	struct imip_invite_text t = fixture_invite_text();
 	char *subject, *text, *html;
 	struct imip_message m = sample();
 	struct err e;
 	size_t len;
 	char *msg;
 
+	/* Texts to escape, and links elsewhere, one of them not http(s). */
+	t.club_name = "Chess & Go <Chicago>";
+	t.member_name = "Alice <script>alert(1)</script>";
+	t.title = "Monthly\r\nBcc: x@y.z meeting";
+	t.description = "Bring a board.\nAnd a \"clock\".";
+	t.video_url = "https://meet.example/abc?x=1&y=2";
+	t.location = "Room 4";
+	t.rsvp_yes_url = "https://c.example/r/yes?t=1";
+	t.rsvp_no_url = "javascript:alert(1)";
+	t.rsvp_maybe_url = "https://c.example/r/maybe?t=1";
+	t.feed_url = "https://c.example/feed/abc.ics";
+	t.unsubscribe_url = "https://c.example/u/abc";
 	imip_invite_text_build(&t, &subject, &text, &html);
 	CHECK_STR(subject, "Invitation: Monthly Bcc: x@y.z meeting @ Tuesday, "
 	    "March 9, 2027, 7:00 PM CST (America/Chicago) "

@@ -1,6 +1,6 @@
 /*
- * test_match.c - the matching policy of CONTRACT.md §5, through
- * scheduler/match.h only: club arrays are built by hand, at real ZIP
+ * test_match.c - the matching policy (docs/matching.md, "The policy"),
+ * through scheduler/match.h only: club arrays are built by hand, at real ZIP
  * centroids or at points a known number of miles away along a meridian
  * (where the great-circle distance is simply R * dlat).
  */
@@ -69,30 +69,30 @@ club_zip(int64_t id, const char *zip, int64_t activity, bool remote)
 }
 
 static struct match_where
-at_base(const char *state)
+at_point(double lat, double lon, const char *state)
 {
 	struct match_where w;
 
 	memset(&w, 0, sizeof(w));
 	w.has_point = true;
-	w.lat = BASE_LAT;
-	w.lon = BASE_LON;
+	w.lat = lat;
+	w.lon = lon;
 	snprintf(w.state, sizeof(w.state), "%s", state);
 	return w;
+}
+
+static struct match_where
+at_base(const char *state)
+{
+	return at_point(BASE_LAT, BASE_LON, state);
 }
 
 static struct match_where
 at_zip(const char *zip)
 {
 	const struct geo_zip *z = geo_db_lookup(geo, zip);
-	struct match_where w;
 
-	memset(&w, 0, sizeof(w));
-	w.has_point = true;
-	w.lat = z->pt.lat;
-	w.lon = z->pt.lon;
-	snprintf(w.state, sizeof(w.state), "%s", z->state);
-	return w;
+	return at_point(z->pt.lat, z->pt.lon, z->state);
 }
 
 static struct match_where
@@ -615,7 +615,8 @@ test_snapshot_copies(void)
 	match_snapshot_free(s);
 }
 
-/* Many clubs: every answer equals a brute-force evaluation of §5. */
+/* Many clubs: every answer equals a brute-force evaluation of the policy
+ * (docs/matching.md, "The policy"). */
 static int64_t
 brute(const struct club *c, size_t n, const struct match_where *w,
     const int64_t *full, double *miles)

@@ -128,6 +128,52 @@ query_int(const char *path, const char *sql)
 	return v;
 }
 
+/* Opens the store at path with err cleared: CHECKs that it opened (and
+ * says why not). */
+static struct store *
+open_checked(const char *path, struct err *err)
+{
+	struct store *s;
+
+	err_clear(err);
+	s = store_open(path, err);
+	CHECK(s != NULL);
+	if (s == NULL)
+		fprintf(stderr, "# %s: %s\n", path, err->msg);
+	return s;
+}
+
+/* A new database `name` in the test directory, opened (CHECKed); its
+ * path in path[size]. */
+static struct store *
+open_new(const char *name, char *path, size_t size, struct err *err)
+{
+	path_of(name, path, size);
+	return open_checked(path, err);
+}
+
+/* Opens path again: it opens and found the schema at version `found`;
+ * the store is returned open, or NULL. */
+static struct store *
+reopen_at(const char *path, int found, struct err *err)
+{
+	struct store *s = open_checked(path, err);
+
+	if (s)
+		CHECK(store_schema_found(s) == found);
+	return s;
+}
+
+/* The remote members counted for club id now. */
+static void
+check_remote_members(struct store *s, int64_t id, int64_t want)
+{
+	int64_t members = -1, cap = -1;
+
+	CHECK(store_club_room(s, id, &members, &cap));
+	CHECK(members == want);
+}
+
 static struct club
 sample_club(const char *name)
 {
@@ -180,14 +226,9 @@ test_fresh_database(void)
 	struct store *s;
 	struct err err;
 
-	path_of("fresh.db", path, sizeof(path));
-	err_clear(&err);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
-	if (s == NULL) {
-		fprintf(stderr, "# %s\n", err.msg);
+	s = open_new("fresh.db", path, sizeof(path), &err);
+	if (s == NULL)
 		return;
-	}
 	CHECK(store_schema_found(s) == 0);
 	CHECK(store_member_count(s) == 0);
 	CHECK(store_generation(s) >= 1);
@@ -198,11 +239,7 @@ test_fresh_database(void)
 	    "WHERE journal_mode = 'wal'") == 1);
 
 	/* Opening again migrates nothing. */
-	s = store_open(path, &err);
-	CHECK(s != NULL);
-	if (s)
-		CHECK(store_schema_found(s) == STORE_SCHEMA_VERSION);
-	store_close(s);
+	store_close(reopen_at(path, STORE_SCHEMA_VERSION, &err));
 }
 
 static void
@@ -219,14 +256,9 @@ test_migrate_from_v1(void)
 	CHECK(exec_file(path, V1_SCHEMA) == 0);
 	CHECK(query_int(path, "PRAGMA user_version") == 1);
 
-	err_clear(&err);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
-	if (s == NULL) {
-		fprintf(stderr, "# %s\n", err.msg);
+	s = reopen_at(path, 1, &err);
+	if (s == NULL)
 		return;
-	}
-	CHECK(store_schema_found(s) == 1);
 
 	/* The old rows are all there, unchanged. */
 	CHECK(store_club_get(s, 7, &c, &err) == 0);
@@ -292,10 +324,8 @@ test_migrate_from_v1(void)
 	}
 
 	/* Reopened: nothing left to migrate, the token still works. */
-	s = store_open(path, &err);
-	CHECK(s != NULL);
+	s = reopen_at(path, STORE_SCHEMA_VERSION, &err);
 	if (s) {
-		CHECK(store_schema_found(s) == STORE_SCHEMA_VERSION);
 		CHECK(store_token_lookup(s, "ab12", &club_id) == 0);
 		CHECK(store_member_count(s) == 2);
 	}
@@ -312,10 +342,7 @@ test_token_of_inactive_club(void)
 	struct club c = sample_club("Gone Club");
 	int64_t id = 0;
 
-	path_of("token.db", path, sizeof(path));
-	err_clear(&err);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
+	s = open_new("token.db", path, sizeof(path), &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
@@ -370,11 +397,7 @@ test_migrate_from_v2(void)
 		return;
 	CHECK(exec_file(path, "DROP TABLE outbox; DROP TABLE invitations;"
 	    "PRAGMA user_version = 2;") == 0);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
-	if (s)
-		CHECK(store_schema_found(s) == 2);
-	store_close(s);
+	store_close(reopen_at(path, 2, &err));
 	CHECK(query_int(path, "SELECT count(*) FROM sqlite_master WHERE "
 	    "name IN ('outbox', 'invitations')") == 2);
 	CHECK(query_int(path, "SELECT count(*) FROM members") == 2);
@@ -393,10 +416,7 @@ test_duplicate_email_leaves_nothing(void)
 	struct member b, d;
 	int64_t members = -1, cap = -1, gen;
 
-	path_of("dup.db", path, sizeof(path));
-	err_clear(&err);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
+	s = open_new("dup.db", path, sizeof(path), &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
@@ -449,10 +469,7 @@ test_not_found(void)
 	struct member m;
 	int64_t a, b;
 
-	path_of("nf.db", path, sizeof(path));
-	err_clear(&err);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
+	s = open_new("nf.db", path, sizeof(path), &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_get(s, 12345, &c, &err) < 0);
@@ -490,10 +507,7 @@ test_unassign_club(void)
 	struct member_filter f;
 	int64_t members = -1, cap = -1;
 
-	path_of("unassign.db", path, sizeof(path));
-	err_clear(&err);
-	s = store_open(path, &err);
-	CHECK(s != NULL);
+	s = open_new("unassign.db", path, sizeof(path), &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
