@@ -355,12 +355,12 @@ out_rollback:
 	return -1;
 }
 
-/* Writes m (sequence already bumped) and queues k, and commits the
- * transaction load_for_change() opened. */
+/* Writes m (sequence already bumped) and queues k, commits the
+ * transaction load_for_change() opened, and then copies m to *out. */
 static int
 save_and_queue(struct store *st, struct meeting *m, bool write_occ,
     const struct outbox_key *k, bool invite_new, const char *supersede,
-    const struct meeting_occ *occ, struct err *err)
+    const struct meeting_occ *occ, struct meeting *out, struct err *err)
 {
 	size_t i;
 
@@ -378,7 +378,10 @@ save_and_queue(struct store *st, struct meeting *m, bool write_occ,
 	if (k && store_outbox_queue_meeting(st, k, m->club_id, invite_new,
 	    supersede, err) < 0)
 		goto out_rollback;
-	return store_commit(st, err);
+	if (store_commit(st, err) < 0)
+		return -1;
+	*out = *m;
+	return 0;
 out_rollback:
 	store_rollback(st);
 	return -1;
@@ -414,9 +417,7 @@ meeting_update(const struct config *cfg, struct store *st, int64_t id,
 	k = (struct outbox_key){ m->id, m->sequence, "REQUEST", "" };
 	rc = save_and_queue(st, m, timing, meeting_next(m, &c, cfg,
 	    time(NULL), &next, 1) == 1 ? &k : NULL, true,
-	    timing ? "*" : "", NULL, err);
-	if (rc == 0)
-		*out = *m;
+	    timing ? "*" : "", NULL, out, err);
 out_free:
 	store_rollback(st);	/* a no-op after a commit */
 	free(old);
@@ -439,9 +440,7 @@ meeting_cancel(struct store *st, int64_t id,
 	m->cancelled = true;
 	m->updated_at = time(NULL);
 	k = (struct outbox_key){ m->id, m->sequence, "CANCEL", "" };
-	rc = save_and_queue(st, m, false, &k, false, "*", NULL, err);
-	if (rc == 0)
-		*out = *m;
+	rc = save_and_queue(st, m, false, &k, false, "*", NULL, out, err);
 out_free:
 	store_rollback(st);	/* a no-op after a commit */
 	free(m);
@@ -522,9 +521,8 @@ meeting_occurrence_change(const struct config *cfg,
 		goto out_free;
 	k = (struct outbox_key){ m->id, m->sequence,
 	    occ.cancelled ? "CANCEL" : "REQUEST", occ.date };
-	rc = save_and_queue(st, m, false, &k, false, occ.date, &occ, err);
-	if (rc == 0)
-		*out = *m;
+	rc = save_and_queue(st, m, false, &k, false, occ.date, &occ, out,
+	    err);
 out_free:
 	store_rollback(st);	/* a no-op after a commit */
 	free(mi);

@@ -143,19 +143,20 @@ open_checked(const char *path, struct err *err)
 	return s;
 }
 
-/* A new database `name` in the test directory, opened (CHECKed); its
- * path in path[size]. */
+/* A new database `name` in the test directory, opened (CHECKed). */
 static struct store *
-open_new(const char *name, char *path, size_t size, struct err *err)
+open_new(const char *name, struct err *err)
 {
-	path_of(name, path, size);
+	char path[256];
+
+	path_of(name, path, sizeof(path));
 	return open_checked(path, err);
 }
 
-/* Opens path again: it opens and found the schema at version `found`;
- * the store is returned open, or NULL. */
+/* Opens the database that is at path: it opens and found the schema at
+ * version `found`; returns the store (open), or NULL. */
 static struct store *
-reopen_at(const char *path, int found, struct err *err)
+open_existing(const char *path, int found, struct err *err)
 {
 	struct store *s = open_checked(path, err);
 
@@ -174,6 +175,14 @@ check_remote_members(struct store *s, int64_t id, int64_t want)
 	CHECK(members == want);
 }
 
+/* Where the sample clubs meet and the sample members live. */
+static const struct place CHICAGO = {
+	"60601", "Chicago", "IL", "Cook", "America/Chicago", 41.8858, -87.6181
+};
+static const struct place CARBONDALE = {
+	"62901", "Carbondale", "IL", "", "America/Chicago", 37.7, -89.2
+};
+
 static struct club
 sample_club(const char *name)
 {
@@ -182,13 +191,7 @@ sample_club(const char *name)
 	memset(&c, 0, sizeof(c));
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	snprintf(c.slug, sizeof(c.slug), "slug");
-	snprintf(c.place.zip, sizeof(c.place.zip), "60601");
-	snprintf(c.place.city, sizeof(c.place.city), "Chicago");
-	snprintf(c.place.state, sizeof(c.place.state), "IL");
-	snprintf(c.place.county, sizeof(c.place.county), "Cook");
-	snprintf(c.place.timezone, sizeof(c.place.timezone), "America/Chicago");
-	c.place.lat = 41.8858;
-	c.place.lon = -87.6181;
+	c.place = CHICAGO;
 	snprintf(c.secretary_email, sizeof(c.secretary_email),
 	    "sec@example.org");
 	c.accepts_remote = true;
@@ -204,12 +207,7 @@ sample_member(const char *email, int64_t club, enum match_mode mode)
 	memset(&m, 0, sizeof(m));
 	snprintf(m.name, sizeof(m.name), "Member %s", email);
 	snprintf(m.email, sizeof(m.email), "%s", email);
-	snprintf(m.place.zip, sizeof(m.place.zip), "62901");
-	snprintf(m.place.city, sizeof(m.place.city), "Carbondale");
-	snprintf(m.place.state, sizeof(m.place.state), "IL");
-	snprintf(m.place.timezone, sizeof(m.place.timezone), "America/Chicago");
-	m.place.lat = 37.7;
-	m.place.lon = -89.2;
+	m.place = CARBONDALE;
 	m.assignment.club_id = club;
 	m.assignment.mode = mode;
 	m.assignment.distance_miles = club ? 12.5 : -1;
@@ -226,7 +224,8 @@ test_fresh_database(void)
 	struct store *s;
 	struct err err;
 
-	s = open_new("fresh.db", path, sizeof(path), &err);
+	path_of("fresh.db", path, sizeof(path));
+	s = open_checked(path, &err);
 	if (s == NULL)
 		return;
 	CHECK(store_schema_found(s) == 0);
@@ -239,7 +238,7 @@ test_fresh_database(void)
 	    "WHERE journal_mode = 'wal'") == 1);
 
 	/* Opening again migrates nothing. */
-	store_close(reopen_at(path, STORE_SCHEMA_VERSION, &err));
+	store_close(open_existing(path, STORE_SCHEMA_VERSION, &err));
 }
 
 static void
@@ -256,7 +255,7 @@ test_migrate_from_v1(void)
 	CHECK(exec_file(path, V1_SCHEMA) == 0);
 	CHECK(query_int(path, "PRAGMA user_version") == 1);
 
-	s = reopen_at(path, 1, &err);
+	s = open_existing(path, 1, &err);
 	if (s == NULL)
 		return;
 
@@ -324,7 +323,7 @@ test_migrate_from_v1(void)
 	}
 
 	/* Reopened: nothing left to migrate, the token still works. */
-	s = reopen_at(path, STORE_SCHEMA_VERSION, &err);
+	s = open_existing(path, STORE_SCHEMA_VERSION, &err);
 	if (s) {
 		CHECK(store_token_lookup(s, "ab12", &club_id) == 0);
 		CHECK(store_member_count(s) == 2);
@@ -336,13 +335,12 @@ test_migrate_from_v1(void)
 static void
 test_token_of_inactive_club(void)
 {
-	char path[256];
 	struct store *s;
 	struct err err;
 	struct club c = sample_club("Gone Club");
 	int64_t id = 0;
 
-	s = open_new("token.db", path, sizeof(path), &err);
+	s = open_new("token.db", &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
@@ -397,7 +395,7 @@ test_migrate_from_v2(void)
 		return;
 	CHECK(exec_file(path, "DROP TABLE outbox; DROP TABLE invitations;"
 	    "PRAGMA user_version = 2;") == 0);
-	store_close(reopen_at(path, 2, &err));
+	store_close(open_existing(path, 2, &err));
 	CHECK(query_int(path, "SELECT count(*) FROM sqlite_master WHERE "
 	    "name IN ('outbox', 'invitations')") == 2);
 	CHECK(query_int(path, "SELECT count(*) FROM members") == 2);
@@ -414,17 +412,17 @@ test_duplicate_email_leaves_nothing(void)
 	struct club c = sample_club("Capacity Club");
 	struct member a = sample_member("dup@example.org", 0, MODE_REMOTE);
 	struct member b, d;
-	int64_t members = -1, cap = -1, gen;
+	int64_t gen;
 
-	s = open_new("dup.db", path, sizeof(path), &err);
+	path_of("dup.db", path, sizeof(path));
+	s = open_checked(path, &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
 	a.assignment.club_id = c.id;
 	CHECK(store_member_insert(s, &a, &err) == 0);
 	CHECK(a.id > 0);
-	CHECK(store_club_room(s, c.id, &members, &cap));
-	CHECK(members == 1);
+	check_remote_members(s, c.id, 1);
 	gen = store_generation(s);
 
 	/* Same address, other case: refused as a conflict on "email". */
@@ -434,8 +432,7 @@ test_duplicate_email_leaves_nothing(void)
 	CHECK(err.code == ERR_CONFLICT);
 	CHECK_STR(err.field, "email");
 	CHECK(store_member_count(s) == 1);
-	CHECK(store_club_room(s, c.id, &members, &cap));
-	CHECK(members == 1);		/* the trigger did not count it */
+	check_remote_members(s, c.id, 1);	/* the trigger did not count it */
 	CHECK(store_generation(s) == gen);
 
 	/* Inside a transaction, as the service does: a good insert, then
@@ -448,8 +445,7 @@ test_duplicate_email_leaves_nothing(void)
 	CHECK(err.code == ERR_CONFLICT);
 	store_rollback(s);
 	CHECK(store_member_count(s) == 1);
-	CHECK(store_club_room(s, c.id, &members, &cap));
-	CHECK(members == 1);
+	check_remote_members(s, c.id, 1);
 	err_clear(&err);
 	CHECK(store_member_get(s, d.id, &d, &err) < 0);
 	CHECK(err.code == ERR_NOT_FOUND);
@@ -462,14 +458,13 @@ test_duplicate_email_leaves_nothing(void)
 static void
 test_not_found(void)
 {
-	char path[256];
 	struct store *s;
 	struct err err;
 	struct club c;
 	struct member m;
 	int64_t a, b;
 
-	s = open_new("nf.db", path, sizeof(path), &err);
+	s = open_new("nf.db", &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_get(s, 12345, &c, &err) < 0);
@@ -496,7 +491,6 @@ count_member(const struct member *m, void *arg)
 static void
 test_unassign_club(void)
 {
-	char path[256];
 	struct store *s;
 	struct err err;
 	struct club c = sample_club("Closing Club");
@@ -505,9 +499,8 @@ test_unassign_club(void)
 	struct member m3 = sample_member("m3@example.org", 0, MODE_UNASSIGNED);
 	struct member got;
 	struct member_filter f;
-	int64_t members = -1, cap = -1;
 
-	s = open_new("unassign.db", path, sizeof(path), &err);
+	s = open_new("unassign.db", &err);
 	if (s == NULL)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
@@ -517,8 +510,7 @@ test_unassign_club(void)
 	CHECK(store_member_insert(s, &m2, &err) == 0);
 	CHECK(store_member_insert(s, &m3, &err) == 0);
 	CHECK(store_member_unassign_club(s, c.id, &err) == 2);
-	CHECK(store_club_room(s, c.id, &members, &cap));
-	CHECK(members == 0);
+	check_remote_members(s, c.id, 0);
 	CHECK(store_member_get(s, m1.id, &got, &err) == 0);
 	CHECK(got.assignment.mode == MODE_NONE);
 	CHECK(got.assignment.club_id == 0);
