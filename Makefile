@@ -110,8 +110,9 @@ run: setup
 
 # The source checker, then the whole suite, then the suite again under
 # AddressSanitizer + UBSan.  The runner's last line is "N passed, M failed".
-test: checksrc
+test:
 	@tools/setup.sh test
+	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory DEVELOPER=1 all units
 	@$(MAKE) --no-print-directory asan-build
 	@tests/run.sh build build-asan
@@ -119,6 +120,7 @@ test: checksrc
 check: test
 
 checksrc:
+	@tools/setup.sh test
 	@/usr/bin/python3 tools/checksrc.py
 
 # The suite under AddressSanitizer + UBSan only.
