@@ -38,6 +38,12 @@ is_atext(unsigned char c)
 	    (c != '\0' && strchr("!$&'*+-=^_`{|}~", c) != NULL);
 }
 
+bool
+text_is_blank(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
 /* ==== UTF-8 ============================================================= */
 
 size_t

@@ -59,6 +59,9 @@ bool text_utf8_valid(const char *s, size_t len, size_t *chars);
  */
 bool text_is_clean(const char *s, size_t max_bytes, bool allow_newlines);
 
+/* True when s is NULL or "": an input field that was not given. */
+bool text_is_blank(const char *s);
+
 /* ==== e-mail addresses ================================================== */
 
 /*

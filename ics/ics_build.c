@@ -47,14 +47,11 @@ static void
 add_utf8_clean(struct buf *b, const char *s, bool for_param)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 
-	while (*p) {
+	while (p < end) {
 		unsigned c = *p;
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 :
-		    0;
-		char one[5];
-		size_t i;
+		size_t len;
 
 		if (c == '\r') {
 			/* CRLF and lone CR become LF (RFC 5545 §3.3.11). */
@@ -81,18 +78,10 @@ add_utf8_clean(struct buf *b, const char *s, bool for_param)
 			p++;
 			continue;
 		}
-		for (i = 1; i < len; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				len = 0;
+		/* Broken, overlong, surrogate and out-of-range sequences are
+		 * one U+FFFD per byte. */
+		len = text_utf8_char_len(p, (size_t)(end - p));
 		if (len == 0) {
-			buf_adds(b, "\xef\xbf\xbd");
-			p++;
-			continue;
-		}
-		memcpy(one, p, len);
-		one[len] = '\0';
-		/* Reject overlong, surrogate and out-of-range forms too. */
-		if (len > 1 && !text_utf8_valid(one, strlen(one), NULL)) {
 			buf_adds(b, "\xef\xbf\xbd");
 			p++;
 			continue;

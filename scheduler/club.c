@@ -98,12 +98,6 @@ club_apply(struct service *svc, struct club *c, const struct club_input *in,
 	return 0;
 }
 
-static bool
-is_blank(const char *s)
-{
-	return s == NULL || s[0] == '\0';
-}
-
 int
 club_create(struct service *svc, struct store *st,
     const struct club_input *in, struct club *out, struct err *err)
@@ -113,13 +107,13 @@ club_create(struct service *svc, struct store *st,
 	memset(&c, 0, sizeof(c));
 	c.accepts_remote = true;
 	c.remote_capacity = -1;
-	if (is_blank(in->name))
+	if (text_is_blank(in->name))
 		return err_set_field(err, ERR_INVALID, "name",
 		    "name is required");
-	if (is_blank(in->zip))
+	if (text_is_blank(in->zip))
 		return err_set_field(err, ERR_INVALID, "zip",
 		    "zip is required");
-	if (is_blank(in->secretary_email))
+	if (text_is_blank(in->secretary_email))
 		return err_set_field(err, ERR_INVALID, "secretary_email",
 		    "secretary_email is required");
 	if (club_apply(svc, &c, in, err) < 0)
@@ -154,10 +148,16 @@ fill_activity(struct service *svc, struct store *st, struct club *clubs,
 }
 
 int
+club_read(struct store *st, int64_t id, struct club *out, struct err *err)
+{
+	return store_club_get(st, id, out, err);
+}
+
+int
 club_get(struct service *svc, struct store *st, int64_t id,
     struct club *out, struct err *err)
 {
-	if (store_club_get(st, id, out, err) < 0)
+	if (club_read(st, id, out, err) < 0)
 		return -1;
 	fill_activity(svc, st, out, 1);
 	return 0;

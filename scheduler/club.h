@@ -36,6 +36,10 @@ int club_update(struct service *svc, struct store *st, int64_t id,
 /* Deactivates the club and re-matches its members (assign.h). */
 int club_delete(struct service *svc, struct store *st, int64_t id,
     struct err *err);
+/* The club as stored, its activity left 0: for callers that do not show
+ * it, so the snapshot is not consulted. */
+int club_read(struct store *st, int64_t id, struct club *out,
+    struct err *err);
 /* The club with its activity. */
 int club_get(struct service *svc, struct store *st, int64_t id,
     struct club *out, struct err *err);

@@ -201,9 +201,5 @@ invite_outbox_list(struct store *st, const char *status, int64_t after,
     int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
     struct err *err)
 {
-	if (status && strcmp(status, "pending") != 0 &&
-	    strcmp(status, "sent") != 0 && strcmp(status, "failed") != 0)
-		return err_set_field(err, ERR_INVALID, "status",
-		    "status must be pending, sent or failed");
 	return store_outbox_each(st, status, after, limit, fn, arg, err);
 }

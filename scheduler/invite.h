@@ -57,7 +57,8 @@ int invite_attendees(struct store *st, int64_t meeting_id,
     int (*fn)(const struct attendee *a, void *arg), void *arg,
     struct err *err);
 /* Outbox rows with id > after, of one status (NULL: any; else "pending",
- * "sent" or "failed"), in id order, at most limit. */
+ * "sent" or "failed": another matches nothing), in id order, at most
+ * limit. */
 int invite_outbox_list(struct store *st, const char *status, int64_t after,
     int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
     struct err *err);

@@ -18,12 +18,6 @@ member_input_init(struct member_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
-static bool
-is_blank(const char *s)
-{
-	return s == NULL || s[0] == '\0';
-}
-
 /* A state-only member: the state's code and time zone. */
 static int
 apply_state(struct service *svc, const char *state, struct member *m,
@@ -54,7 +48,7 @@ apply_contact(const struct member_input *in, struct member *m,
 {
 	const char *p;
 
-	if (!is_blank(in->phone)) {
+	if (!text_is_blank(in->phone)) {
 		if (strlen(in->phone) >= sizeof(m->phone))
 			return err_set_field(err, ERR_INVALID, "phone",
 			    "phone is too long");
@@ -66,7 +60,7 @@ apply_contact(const struct member_input *in, struct member *m,
 				    "and + - ( ) . only");
 		snprintf(m->phone, sizeof(m->phone), "%s", in->phone);
 	}
-	if (!is_blank(in->preferred_channel)) {
+	if (!text_is_blank(in->preferred_channel)) {
 		if (strcmp(in->preferred_channel, "email") != 0 &&
 		    strcmp(in->preferred_channel, "phone") != 0 &&
 		    strcmp(in->preferred_channel, "sms") != 0)
@@ -83,20 +77,20 @@ static int
 member_validate(struct service *svc, const struct member_input *in,
     struct member *m, struct err *err)
 {
-	if (is_blank(in->name) || !text_is_clean(in->name, NAME_MAX_LEN, false))
+	if (text_is_blank(in->name) || !text_is_clean(in->name, NAME_MAX_LEN, false))
 		return err_set_field(err, ERR_INVALID, "name", "name must be "
 		    "1 to %d bytes of UTF-8 text without control characters",
 		    NAME_MAX_LEN);
 	snprintf(m->name, sizeof(m->name), "%s", in->name);
 	/* The mailer's own check: an address taken here is one the
 	 * invitations can be sent to (docs/email.md). */
-	if (is_blank(in->email) || !text_email_is_valid(in->email))
+	if (text_is_blank(in->email) || !text_email_is_valid(in->email))
 		return err_set_field(err, ERR_INVALID, "email",
 		    "email must be a valid e-mail address");
 	snprintf(m->email, sizeof(m->email), "%s", in->email);
-	if (!is_blank(in->state) && apply_state(svc, in->state, m, err) < 0)
+	if (!text_is_blank(in->state) && apply_state(svc, in->state, m, err) < 0)
 		return -1;
-	if (!is_blank(in->zip)) {
+	if (!text_is_blank(in->zip)) {
 		/* The ZIP decides the state: a contradicting state field
 		 * would only mislead the matching. */
 		if (service_zip_place(svc, in->zip, &m->place, err) < 0)

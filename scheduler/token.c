@@ -75,10 +75,7 @@ token_secretary_new(struct store *st, int64_t club_id, struct err *err)
 }
 
 int
-token_secretary_club(struct store *st, const char *token, int64_t *club_id)
+token_secretary_club(struct store *st, const char *hash, int64_t *club_id)
 {
-	char hash[65];
-
-	hash_sha256_hex(token, hash);
 	return store_token_lookup(st, hash, club_id);
 }

@@ -39,9 +39,10 @@ void token_link_url(const struct service *svc, const char *path,
  * for a deleted or unknown club). */
 char *token_secretary_new(struct store *st, int64_t club_id,
     struct err *err);
-/* 0 and *club_id when token is a live secretary token of an active club;
- * -1 otherwise. */
-int token_secretary_club(struct store *st, const char *token,
+/* 0 and *club_id when hash (hash_sha256_hex() of the presented token,
+ * which the caller has already made to compare it with the admin
+ * token's) is a live secretary token of an active club; -1 otherwise. */
+int token_secretary_club(struct store *st, const char *hash,
     int64_t *club_id);
 
 #endif

@@ -359,7 +359,7 @@ authenticate(struct request *rq, struct response *rs)
 		rq->role = ROLE_ADMIN;
 		return true;
 	}
-	if (token_secretary_club(rq->store, token, &rq->club_id) == 0) {
+	if (token_secretary_club(rq->store, hash, &rq->club_id) == 0) {
 		rq->role = ROLE_SECRETARY;
 		return true;
 	}

@@ -327,7 +327,7 @@ h_me(struct request *rq, struct response *rs)
 		return;
 	}
 	err_clear(&err);
-	if (club_get(rq->svc, rq->store, rq->club_id, &c, &err) < 0) {
+	if (club_read(rq->store, rq->club_id, &c, &err) < 0) {
 		http_reply_err(rs, &err);
 		return;
 	}

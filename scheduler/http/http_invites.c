@@ -312,16 +312,18 @@ h_outbox(struct request *rq, struct response *rs)
 
 	if (!http_page(rq, rs, &limit, &after))
 		return;
+	if (status && strcmp(status, "pending") != 0 &&
+	    strcmp(status, "sent") != 0 && strcmp(status, "failed") != 0) {
+		http_reply_error(rs, 400, "bad_parameter", "status",
+		    "status must be pending, sent or failed");
+		return;
+	}
 	x.items = json_array();
 	err_clear(&err);
 	if (invite_outbox_list(rq->store, status, after, limit, add_outbox,
 	    &x, &err) < 0) {
 		json_decref(x.items);
-		if (err.code == ERR_INVALID)	/* a query parameter: 400 */
-			http_reply_error(rs, 400, "bad_parameter", err.field,
-			    "%s", err.msg);
-		else
-			http_reply_err(rs, &err);
+		http_reply_err(rs, &err);
 		return;
 	}
 	http_reply_json(rs, 200, http_json_page(x.items, x.count == limit ?

@@ -91,8 +91,8 @@ meeting_input_from_json(json_t *o, struct meeting_input *in,
 	    http_json_get_string(o, "video_url", &in->video_url, rs);
 }
 
-/* Loads the meeting of path parameter 0 and its club, and checks the
- * caller may act on it; false after replying. */
+/* Loads the meeting of path parameter 0 (and its club when c is not
+ * NULL), and checks the caller may act on it; false after replying. */
 static bool
 load_meeting(struct request *rq, struct response *rs, struct meeting *m,
     struct club *c)
@@ -184,9 +184,8 @@ static void
 h_meeting_get(struct request *rq, struct response *rs)
 {
 	struct meeting *m = xmalloc(sizeof(*m));
-	struct club c;
 
-	if (load_meeting(rq, rs, m, &c))
+	if (load_meeting(rq, rs, m, NULL))
 		http_reply_json(rs, 200, http_json_meeting(rq, m));
 	free(m);
 }
@@ -196,9 +195,7 @@ h_meeting_get(struct request *rq, struct response *rs)
 static json_t *
 load_with_body(struct request *rq, struct response *rs, struct meeting *m)
 {
-	struct club c;
-
-	if (!load_meeting(rq, rs, m, &c))
+	if (!load_meeting(rq, rs, m, NULL))
 		return NULL;
 	return http_body_object(rq, rs, false);
 }
@@ -229,11 +226,10 @@ static void
 cancel(struct request *rq, struct response *rs, const char *date)
 {
 	struct meeting *m = xmalloc(sizeof(*m));
-	struct club c;
 	struct err err;
 	int rc;
 
-	if (load_meeting(rq, rs, m, &c)) {
+	if (load_meeting(rq, rs, m, NULL)) {
 		err_clear(&err);
 		rc = date ? meeting_occurrence_change(rq->cfg, rq->store, m->id,
 		    date, NULL, -1, m, &err) : meeting_cancel(rq->store, m->id,

@@ -103,6 +103,8 @@ def run(s, sink):
               "mailto:" + addr.lower()),
               "the calendar's one ATTENDEE is %r" % addr, att)
     rows = outbox(s)
+    eq(sorted(r["to"] for r in rows), sorted(GOOD),
+       "the outbox holds one invitation per good address")
     eq([r["to"] for r in rows if r["status"] != "sent"], [],
        "every invitation is sent, none failed or pending")
 

@@ -477,9 +477,19 @@ test_parse_int64(void)
 	errno = 0;
 }
 
+static void
+test_is_blank(void)
+{
+	CHECK(text_is_blank(NULL));
+	CHECK(text_is_blank(""));
+	CHECK(!text_is_blank(" "));
+	CHECK(!text_is_blank("a"));
+}
+
 int
 main(void)
 {
+	RUN(test_is_blank);
 	RUN(test_email_table);
 	RUN(test_email_lengths);
 	RUN(test_utf8_char_len);

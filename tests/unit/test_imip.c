@@ -325,26 +325,38 @@ build(const struct imip_message *m, size_t *len, struct err *e)
 /* Tests                                                               */
 /* ------------------------------------------------------------------ */
 
-/* The mailer takes exactly the addresses common/text.c accepts, the
- * check the API and the calendar builder use too (docs/email.md): every
- * address of the table builds a message as From and as To, or neither. */
+/* The mailer takes exactly the addresses the API takes (the one check,
+ * common/text.c; docs/api.md, "Limits"): every good address of the table
+ * builds a message as From and as To, no bad one does. */
 static void
 test_address_table(void)
 {
-	static const char *const table[] = {
-		"alice@example.com", "a.b+tag@mail.example.co.uk",
-		"o'neil@example.com", "", "alice", "alice@localhost",
-		"@example.com", "a@@example.com", "a@b@example.com",
-		"a b@example.com", "a@example.com\r\n",
-		"a@example.com\r\nRCPT TO:<b@x.com>",
-		"a@example.com,b@example.com", "a@example.com>",
-		"<a@example.com", "\"a\"@example.com", "a(b)@example.com",
-		"a;b@example.com", "a:b@example.com", "a\\b@example.com",
-		"a@[127.0.0.1]", "a..b@example.com", "a@example..com",
-		"a@.example.com", "a@example.com.", "a@exa_mple.com",
-		"caf\xc3\xa9@example.com", ".a@example.com", "a.@example.com",
-		"a@-x.com", "a@x-.com", "a@x_y.com", "a/b@example.com",
-		"a#b@example.com", "a?b@example.com", "a%b@example.com",
+	static const struct {
+		const char *addr;
+		bool good;
+	} table[] = {
+		{ "alice@example.com", true },
+		{ "a.b+tag@mail.example.co.uk", true },
+		{ "o'neil@example.com", true },
+		{ "x_y@example.com", true },
+		{ "", false }, { "alice", false }, { "alice@localhost", false },
+		{ "@example.com", false }, { "a@@example.com", false },
+		{ "a@b@example.com", false }, { "a b@example.com", false },
+		{ "a@example.com\r\n", false },
+		{ "a@example.com\r\nRCPT TO:<b@x.com>", false },
+		{ "a@example.com,b@example.com", false },
+		{ "a@example.com>", false }, { "<a@example.com", false },
+		{ "\"a\"@example.com", false }, { "a(b)@example.com", false },
+		{ "a;b@example.com", false }, { "a:b@example.com", false },
+		{ "a\\b@example.com", false }, { "a@[127.0.0.1]", false },
+		{ "a..b@example.com", false }, { "a@example..com", false },
+		{ "a@.example.com", false }, { "a@example.com.", false },
+		{ "a@exa_mple.com", false }, { "caf\xc3\xa9@example.com", false },
+		{ ".a@example.com", false }, { "a.@example.com", false },
+		{ "a@-x.com", false }, { "a@x-.com", false },
+		{ "a@x_y.com", false }, { "a/b@example.com", false },
+		{ "a#b@example.com", false }, { "a?b@example.com", false },
+		{ "a%b@example.com", false },
 	};
 	struct imip_message m;
 	struct err e;
@@ -352,22 +364,18 @@ test_address_table(void)
 	char *msg;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		bool want = text_email_is_valid(table[i]);
-
+		CHECK(text_email_is_valid(table[i].addr) == table[i].good);
 		m = sample();
-		m.to_addr = table[i];
-		err_clear(&e);
+		m.to_addr = table[i].addr;
 		msg = build(&m, &len, &e);
-		CHECK((msg != NULL) == want);
+		CHECK((msg != NULL) == table[i].good);
 		free(msg);
 		m = sample();
-		m.from_addr = table[i];
+		m.from_addr = table[i].addr;
 		msg = build(&m, &len, &e);
-		CHECK((msg != NULL) == want);
+		CHECK((msg != NULL) == table[i].good);
 		free(msg);
 	}
-	/* The table holds both kinds. */
-	CHECK(text_email_is_valid(table[0]) && !text_email_is_valid(table[3]));
 }
 
 static void
