@@ -424,10 +424,18 @@ check_input(const struct imip_message *m, const char **method,
 		return err_set_field(err, ERR_INVALID, "unsubscribe_url",
 		    "unsubscribe url must be a short http(s) or mailto url "
 		    "without spaces");
+	if (m->reply_to_addr != NULL && !text_email_is_valid(m->reply_to_addr))
+		return err_set_field(err, ERR_INVALID, "reply_to_addr",
+		    "invalid reply-to address");
+	if (m->reply_to_name != NULL && !is_header_text(m->reply_to_name))
+		return err_set_field(err, ERR_INVALID, "reply_to_name",
+		    "reply-to name has a control character or invalid UTF-8");
+	*method = NULL;
+	if (m->ics == NULL && m->method == NULL)
+		return 0;	/* a message without a calendar */
 	if (m->ics == NULL || m->ics_len == 0)
 		return err_set_field(err, ERR_INVALID, "ics",
 		    "no calendar data");
-	*method = NULL;
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (m->method != NULL && strcasecmp(m->method, methods[i]) == 0)
 			*method = methods[i];
@@ -442,6 +450,38 @@ check_input(const struct imip_message *m, const char **method,
 		    "mime method %s differs from the calendar's METHOD",
 		    *method);
 	return 0;
+}
+
+/* The multipart/alternative part: its Content-Type line, plain text,
+ * HTML when there is some, and the calendar when method is set. */
+static void
+alternative(struct buf *b, const struct imip_message *m, const char *alt,
+    const char *method)
+{
+	buf_addf(b, "Content-Type: multipart/alternative;\r\n"
+	    " boundary=\"%s\"\r\n\r\n", alt);
+	if (method == NULL)
+		buf_adds(b, "This is a MIME message.\r\n\r\n");
+	buf_addf(b, "--%s\r\n", alt);
+	buf_adds(b, "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	qp_body(b, m->text != NULL ? m->text : "");
+	if (m->html != NULL) {
+		buf_addf(b, "\r\n--%s\r\n", alt);
+		buf_adds(b, "Content-Type: text/html; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		qp_body(b, m->html);
+	}
+	if (method != NULL) {
+		/* The inline part is what Outlook and Gmail act on
+		 * (docs/email.md, "Anatomy of a message"). */
+		buf_addf(b, "\r\n--%s\r\n", alt);
+		buf_addf(b, "Content-Type: text/calendar; charset=UTF-8; "
+		    "method=%s\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+		    method);
+		b64_body(b, m->ics, m->ics_len);
+	}
+	buf_addf(b, "\r\n--%s--\r\n", alt);
 }
 
 char *
@@ -472,6 +512,11 @@ imip_message_build(const struct imip_message *m, size_t *len,
 	hdr_begin(&h, &b, "To");
 	hdr_mailbox(&h, m->to_name, m->to_addr);
 	hdr_end(&h);
+	if (m->reply_to_addr != NULL) {
+		hdr_begin(&h, &b, "Reply-To");
+		hdr_mailbox(&h, m->reply_to_name, m->reply_to_addr);
+		hdr_end(&h);
+	}
 	hdr_begin(&h, &b, "Subject");
 	hdr_text(&h, m->subject);
 	hdr_end(&h);
@@ -489,34 +534,17 @@ imip_message_build(const struct imip_message *m, size_t *len,
 		buf_adds(&b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click"
 		    "\r\n");
 	}
+	if (method == NULL) {
+		alternative(&b, m, alt, NULL);
+		return buf_take(&b, len);
+	}
 	buf_addf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n",
 	    mixed);
 	buf_adds(&b, "\r\nThis is a MIME message with a calendar invitation."
 	    "\r\n");
 
 	buf_addf(&b, "\r\n--%s\r\n", mixed);
-	buf_addf(&b, "Content-Type: multipart/alternative;\r\n"
-	    " boundary=\"%s\"\r\n\r\n", alt);
-
-	buf_addf(&b, "--%s\r\n", alt);
-	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	qp_body(&b, m->text != NULL ? m->text : "");
-
-	if (m->html != NULL) {
-		buf_addf(&b, "\r\n--%s\r\n", alt);
-		buf_adds(&b, "Content-Type: text/html; charset=UTF-8\r\n"
-		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-		qp_body(&b, m->html);
-	}
-
-	/* The inline part is what Outlook and Gmail act on (docs/email.md,
-	 * "Anatomy of a message"). */
-	buf_addf(&b, "\r\n--%s\r\n", alt);
-	buf_addf(&b, "Content-Type: text/calendar; charset=UTF-8; method=%s\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n", method);
-	b64_body(&b, m->ics, m->ics_len);
-	buf_addf(&b, "\r\n--%s--\r\n", alt);
+	alternative(&b, m, alt, method);
 
 	/* The same bytes again, for clients that only import attachments. */
 	buf_addf(&b, "\r\n--%s\r\n", mixed);

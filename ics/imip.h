@@ -43,12 +43,17 @@ struct imip_message {
 	const char *subject;		/* UTF-8, one line */
 	const char *text;		/* UTF-8 text/plain body, NULL = "" */
 	const char *html;		/* UTF-8 text/html body, NULL = none */
-	const char *ics;		/* the VCALENDAR bytes */
+	const char *ics;		/* the VCALENDAR bytes; NULL (with
+					 * method NULL) for a message without
+					 * a calendar: then the whole message
+					 * is multipart/alternative */
 	size_t ics_len;			/* their length */
 	const char *method;		/* "REQUEST", "CANCEL" or "PUBLISH" */
 	const char *message_id;		/* without <>: "m1.s2.r3@host" */
 	time_t date;			/* the Date: header, written in UTC */
 	const char *unsubscribe_url;	/* List-Unsubscribe URL, or NULL */
+	const char *reply_to_addr;	/* Reply-To:, or NULL */
+	const char *reply_to_name;	/* its display name, or NULL */
 };
 
 /*

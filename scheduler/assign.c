@@ -9,6 +9,7 @@
 #include "assign.h"
 #include "invite.h"
 #include "match.h"
+#include "outreach.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -139,17 +140,33 @@ count(struct match_counts *counts, enum match_mode mode)
 
 /* Matches the members in mv against the current snapshot, keeping the
  * remote capacity in a table, and writes each assignment. */
+/* The welcome and task of a member a batch assigned (read back: the
+ * welcome needs the address). */
+static int
+welcome(struct service *svc, struct store *st, int64_t member_id,
+    int64_t batch, struct err *err)
+{
+	struct member m;
+
+	if (store_member_get(st, member_id, &m, err) < 0)
+		return -1;
+	return outreach_assigned(svc, st, &m, 0, batch, err);
+}
+
 static int
 match_members(struct service *svc, struct store *st,
     const struct member_vec *mv, struct match_counts *counts,
     void (*progress)(size_t, size_t, void *), void *arg, struct err *err)
 {
+	int64_t batch = store_batch_next(st, err);
 	struct snapshot_ref *r = NULL;
 	struct invite_plan *plan = NULL;
 	struct room_table room = { NULL, 0 };
 	size_t i;
 	int rc = -1;
 
+	if (batch < 0)
+		return -1;
 	r = service_snapshot_get(svc, st, err);
 	if (r == NULL)
 		return -1;
@@ -169,11 +186,14 @@ match_members(struct service *svc, struct store *st,
 		if (a.mode == MODE_REMOTE && invite_plan_member(plan, st,
 		    m->id, a.club_id, err) < 0)
 			goto out_free;
+		if (a.club_id > 0 && welcome(svc, st, m->id, batch, err) < 0)
+			goto out_free;
 		count(counts, a.mode);
 		if (progress && (i % 1024 == 0 || i + 1 == mv->n))
 			progress(i + 1, mv->n, arg);
 	}
-	rc = 0;
+	/* One digest per club for the whole run (docs/outreach.md). */
+	rc = outreach_batch_done(svc, st, batch, err);
 out_free:
 	free(room.left);
 	invite_plan_free(plan);
@@ -213,4 +233,34 @@ assign_rehome_club(struct service *svc, struct store *st, int64_t club_id,
 		rc = match_members(svc, st, &mv, &counts, NULL, NULL, err);
 	free(mv.v);
 	return rc;
+}
+
+int
+assign_rematch(struct service *svc, struct store *st, int64_t member_id,
+    const struct place *p, struct err *err)
+{
+	struct member m;
+	int64_t old;
+
+	if (store_member_get(st, member_id, &m, err) < 0)
+		return -1;
+	old = m.assignment.club_id;
+	m.place = *p;
+	if (store_member_update(st, &m, err) < 0)
+		return -1;
+	/* Leave the old club first: the room check must not count the
+	 * member's own remote place there, and its invitations end. */
+	if (old > 0 && store_uninvite_member(st, m.id, old, err) < 0)
+		return -1;
+	m.assignment = (struct assignment){ 0 };
+	m.assignment.distance_miles = -1;
+	if (store_member_set_assignment(st, m.id, &m.assignment, err) < 0 ||
+	    assign_new_member(svc, st, &m, err) < 0 ||
+	    store_member_set_assignment(st, m.id, &m.assignment, err) < 0)
+		return -1;
+	if (m.assignment.mode == MODE_REMOTE &&
+	    invite_member_to_club(service_config(svc), st, m.id,
+	    m.assignment.club_id, err) < 0)
+		return -1;
+	return outreach_assigned(svc, st, &m, old, 0, err);
 }

@@ -41,6 +41,13 @@ int assign_unmatched(struct service *svc, struct store *st,
 
 /* The club club_id has just been deactivated: withdraws its members'
  * invitations (a CANCEL for each one sent) and assigns them anew. */
+/* Member member_id moved to place p: writes it, re-matches them, and
+ * when their club changes withdraws the old club's invitations (CANCEL,
+ * remote place freed), invites them to the new one and welcomes them
+ * (docs/outreach.md, "Re-matching").  In the caller's transaction. */
+int assign_rematch(struct service *svc, struct store *st, int64_t member_id,
+    const struct place *p, struct err *err);
+
 int assign_rehome_club(struct service *svc, struct store *st,
     int64_t club_id, struct err *err);
 

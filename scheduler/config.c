@@ -16,11 +16,13 @@
 
 struct flag {
 	const char *name;		/* without the leading -- */
-	size_t offset;			/* of a const char * in struct config */
+	size_t offset;			/* of a const char * (or, boolean, of
+					 * a bool) in struct config */
 	bool boolean;			/* takes no value */
 };
 
 #define F(name, field) { name, offsetof(struct config, field), false }
+#define B(name, field) { name, offsetof(struct config, field), true }
 static const struct flag FLAGS[] = {
 	F("listen", listen),
 	F("db", db),
@@ -32,9 +34,18 @@ static const struct flag FLAGS[] = {
 	F("maildir", maildir),
 	F("admin-token-file", admin_token_file),
 	F("video-url-template", video_url_template),
-	{ "no-match", 0, true },
+	B("no-match", no_match),
+	F("reply-maildir", reply_maildir),
+	F("imap", imap),
+	F("imap-user", imap_user),
+	{ "imap-password-file", 0, false },
+	B("no-reply-tags", no_reply_tags),
+	{ "organizer-email", 0, false },
+	{ "contact-due-days", 0, false },
+	B("no-reminders", no_reminders),
 };
 #undef F
+#undef B
 
 /* CLUBMATCH_ + upper case, '-' -> '_'. */
 static const char *
@@ -55,6 +66,9 @@ struct raw {
 	const char *base_url;
 	const char *smtp_password_file;
 	const char *mail_from;
+	const char *imap_password_file;
+	const char *organizer_email;
+	const char *contact_due_days;
 };
 
 static void
@@ -67,8 +81,16 @@ flag_set(struct config *cfg, struct raw *raw, const struct flag *f,
 		raw->smtp_password_file = value;
 	else if (strcmp(f->name, "mail-from") == 0)
 		raw->mail_from = value;
+	else if (strcmp(f->name, "imap-password-file") == 0)
+		raw->imap_password_file = value;
+	else if (strcmp(f->name, "organizer-email") == 0)
+		raw->organizer_email = value;
+	else if (strcmp(f->name, "contact-due-days") == 0)
+		raw->contact_due_days = value;
 	else if (f->boolean)
-		cfg->no_match = value == NULL || strcmp(value, "0") != 0;
+		*(bool *)((char *)cfg + f->offset) = value == NULL ||
+		    (strcmp(value, "0") != 0 && strcmp(value, "") != 0 &&
+		    strcmp(value, "false") != 0);
 	else
 		*(const char **)((char *)cfg + f->offset) = value;
 }
@@ -147,6 +169,51 @@ env_number(const char *var, double min, double max, double def)
 	return *end == '\0' && x >= min && x <= max ? x : def;
 }
 
+/* The settings of replies and outreach (docs/operations.md, "Flags"). */
+static int
+outreach_settings(struct config *cfg, const struct raw *raw,
+    struct err *err)
+{
+	char *end;
+	long days;
+
+	if (raw->organizer_email) {
+		if (!text_email_is_valid(raw->organizer_email))
+			return err_set(err, ERR_INVALID, "--organizer-email "
+			    "'%.200s' is not a plain e-mail address",
+			    raw->organizer_email);
+		snprintf(cfg->organizer_email, sizeof(cfg->organizer_email),
+		    "%s", raw->organizer_email);
+	}
+	cfg->contact_due_days = 7;
+	if (raw->contact_due_days) {
+		errno = 0;
+		days = strtol(raw->contact_due_days, &end, 10);
+		if (errno || *end || end == raw->contact_due_days || days < 0 ||
+		    days > 365)
+			return err_set(err, ERR_INVALID, "--contact-due-days "
+			    "'%.40s' must be a number of days from 0 to 365",
+			    raw->contact_due_days);
+		cfg->contact_due_days = (int)days;
+	}
+	if (cfg->reply_maildir && cfg->reply_maildir[0] == '\0')
+		cfg->reply_maildir = NULL;
+	if (cfg->imap && cfg->imap[0] == '\0')
+		cfg->imap = NULL;
+	if (cfg->imap && strncmp(cfg->imap, "imap://", 7) != 0 &&
+	    strncmp(cfg->imap, "imaps://", 8) != 0)
+		return err_set(err, ERR_INVALID, "--imap '%.200s' must be an "
+		    "imap:// or imaps:// URL with the mailbox as its path",
+		    cfg->imap);
+	if (raw->imap_password_file) {
+		cfg->imap_password = read_first_line(raw->imap_password_file,
+		    err);
+		if (cfg->imap_password == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 {
@@ -201,6 +268,8 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		if (cfg->smtp_password == NULL)
 			return -1;
 	}
+	if (outreach_settings(cfg, raw, err) < 0)
+		return -1;
 	cfg->retry_scale = env_number("CLUBMATCH_RETRY_SCALE", 1e-9, 100, 1);
 	cfg->smtp_timeout = (long)env_number("CLUBMATCH_SMTP_TIMEOUT", 1,
 	    3600, 30);
@@ -216,7 +285,7 @@ int
 config_load(struct config *cfg, const char *command, int argc, char **argv,
     bool *help, struct err *err)
 {
-	struct raw raw = { NULL, NULL, NULL };
+	struct raw raw = { NULL, NULL, NULL, NULL, NULL, NULL };
 	size_t i;
 	int a;
 
@@ -270,4 +339,6 @@ config_release(struct config *cfg)
 {
 	free(cfg->smtp_password);
 	cfg->smtp_password = NULL;
+	free(cfg->imap_password);
+	cfg->imap_password = NULL;
 }

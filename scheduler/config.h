@@ -28,6 +28,15 @@ struct config {
 	const char *admin_token_file;	/* NULL: var/admin.token, created */
 	const char *video_url_template;
 	bool no_match;			/* import members --no-match */
+	/* Replies and outreach (docs/email.md, docs/outreach.md). */
+	const char *reply_maildir;	/* NULL: no Maildir intake */
+	const char *imap;		/* imap[s]://host/MAILBOX, or NULL */
+	const char *imap_user;
+	char *imap_password;		/* read from --imap-password-file */
+	bool no_reply_tags;		/* ORGANIZER without +TAG */
+	char organizer_email[256];	/* "" : no organizer digest */
+	int contact_due_days;		/* first contact due after, 7 */
+	bool no_reminders;		/* no reminders nor follow-ups */
 	const char *args[4];		/* positional arguments */
 	int nargs;
 	int threads;			/* HTTP worker threads */

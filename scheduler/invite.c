@@ -153,47 +153,128 @@ rsvp_of(const char *answer)
 	return NULL;
 }
 
-int
-invite_rsvp(struct service *svc, struct store *st, const char *token,
-    const char *answer, struct rsvp_view *out, struct err *err)
+const char *
+invite_rsvp_word(const char *rsvp)
 {
-	struct meeting *m;
-	struct club c;
-	const char *rsvp = NULL;
-	int64_t id = token_link_id(svc, "rsvp", token);
-	int rc = -1;
+	size_t i;
 
+	for (i = 0; i < sizeof(ANSWERS) / sizeof(ANSWERS[0]); i++)
+		if (strcmp(rsvp, ANSWERS[i].rsvp) == 0)
+			return ANSWERS[i].answer;
+	return NULL;
+}
+
+/* Whether `date` is an occurrence of m (docs/calendar.md). */
+static int
+check_date(const struct meeting *m, const struct club *c,
+    const struct config *cfg, const char *date, struct err *err)
+{
+	struct meeting_ics *mi = xmalloc(sizeof(*mi));
+	struct ics_local orig;
+	int rc;
+
+	meeting_to_ics(m, c, cfg, mi);
+	rc = ics_occurrence_on(&mi->ev, date, &orig, err);
+	free(mi);
+	if (rc < 0 && err->code == ERR_NOT_FOUND)
+		err_set_field(err, ERR_INVALID, "date", "the meeting has no "
+		    "occurrence on %s", date);
+	return rc;
+}
+
+/* Reads what the page shows; the meeting must still be on. */
+static int
+rsvp_load(struct service *svc, struct store *st, const struct rsvp_ask *q,
+    struct rsvp_view *out, struct meeting *m, struct club *c,
+    struct err *err)
+{
+	int64_t id = token_link_id(svc, "rsvp", q->token);
+
+	memset(out, 0, sizeof(*out));
 	if (id < 0 || store_invitation_get(st, id, &out->inv, NULL) < 0)
 		return err_set(err, ERR_NOT_FOUND, "no such RSVP link");
-	if (answer) {
-		rsvp = rsvp_of(answer);
-		if (rsvp == NULL)
-			return err_set_field(err, ERR_INVALID, "answer",
-			    "the answer must be yes, no or maybe");
-		if (store_invitation_answer(st, id, rsvp, err) < 0)
-			return -1;
-		snprintf(out->inv.rsvp, sizeof(out->inv.rsvp), "%s", rsvp);
-	}
-	m = xmalloc(sizeof(*m));
 	if (store_meeting_get(st, out->inv.meeting_id, m, err) < 0 ||
-	    store_club_get(st, m->club_id, &c, err) < 0)
-		goto out_free;
+	    store_club_get(st, m->club_id, c, err) < 0)
+		return -1;
+	/* Withdrawn invitations and cancelled meetings take no answers
+	 * (docs/email.md, "Answers"). */
+	if (out->inv.removed)
+		return err_set(err, ERR_NOT_FOUND, "this invitation was "
+		    "withdrawn");
+	if (m->cancelled)
+		return err_set(err, ERR_NOT_FOUND, "this meeting was "
+		    "cancelled");
+	if (q->answer && (out->chosen = rsvp_of(q->answer)) == NULL)
+		return err_set_field(err, ERR_INVALID, "answer", "the answer "
+		    "must be yes, no or maybe");
+	if (q->date && q->date[0]) {
+		if (check_date(m, c, service_config(svc), q->date, err) < 0)
+			return -1;
+		snprintf(out->date, sizeof(out->date), "%s", q->date);
+		store_answer_get(st, id, q->date, &out->inv, NULL);
+	}
 	snprintf(out->title, sizeof(out->title), "%s", m->title);
-	snprintf(out->club_name, sizeof(out->club_name), "%s", c.name);
+	snprintf(out->club_name, sizeof(out->club_name), "%s", c->name);
 	snprintf(out->video_url, sizeof(out->video_url), "%s", m->video_url);
-	rc = 0;
-out_free:
+	return 0;
+}
+
+/* A link answer counts as given at the meeting's current SEQUENCE, now:
+ * a calendar reply sent before it (an older DTSTAMP) cannot undo it. */
+static int
+rsvp_record(struct store *st, const struct meeting *m,
+    struct rsvp_view *v, struct err *err)
+{
+	struct answer a = { v->chosen, "link", NULL, m->sequence,
+		time(NULL) };
+
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (store_invitation_answer(st, v->inv.id, v->date, &a, err) < 0 ||
+	    store_commit(st, err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	snprintf(v->inv.rsvp, sizeof(v->inv.rsvp), "%s", v->chosen);
+	snprintf(v->inv.rsvp_via, sizeof(v->inv.rsvp_via), "link");
+	v->recorded = true;
+	return 0;
+}
+
+int
+invite_rsvp(struct service *svc, struct store *st, const struct rsvp_ask *q,
+    struct rsvp_view *out, struct err *err)
+{
+	struct meeting *m = xmalloc(sizeof(*m));
+	struct club c;
+	int rc = rsvp_load(svc, st, q, out, m, &c, err);
+
+	if (rc == 0 && q->record) {
+		if (out->chosen == NULL)
+			rc = err_set_field(err, ERR_INVALID, "answer", "choose "
+			    "yes, no or maybe");
+		else
+			rc = rsvp_record(st, m, out, err);
+	}
 	free(m);
 	return rc;
 }
 
 /* ==== lists ============================================================= */
 int
-invite_attendees(struct store *st, int64_t meeting_id,
+invite_attendees(struct service *svc, struct store *st,
+    const struct meeting *m, const char *date,
     int (*fn)(const struct attendee *a, void *arg), void *arg,
     struct err *err)
 {
-	return store_attendees_each(st, meeting_id, fn, arg, err);
+	struct club c;
+
+	if (date && date[0]) {
+		if (store_club_get(st, m->club_id, &c, err) < 0 ||
+		    check_date(m, &c, service_config(svc), date, err) < 0)
+			return -1;
+	}
+	return store_attendees_each(st, m->id, date, fn, arg, err);
 }
 
 int

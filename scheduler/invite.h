@@ -35,25 +35,42 @@ int invite_member_to_club(const struct config *cfg, struct store *st,
     int64_t member_id, int64_t club_id, struct err *err);
 
 /* ---- RSVP links --------------------------------------------------------- */
-/* What the RSVP page shows. */
+/* What an RSVP page is asked: token, the answer of the link (NULL:
+ * none), the occurrence (NULL or "": the series) and whether to record
+ * it (a POST) or only show it (a GET: mail scanners open every link). */
+struct rsvp_ask {
+	const char *token;
+	const char *answer;		/* yes, no, maybe */
+	const char *date;		/* YYYY-MM-DD in the meeting's zone */
+	bool record;
+};
+
 struct rsvp_view {
 	struct invitation inv;		/* rsvp: the answer now */
+	const char *chosen;		/* the link's answer as PARTSTAT */
+	bool recorded;			/* the POST recorded it */
+	char date[11];			/* the occurrence, or "" */
 	char title[801];		/* the meeting's */
 	char club_name[NAME_MAX_LEN + 1];
 	char video_url[URL_MAX_LEN + 1];
 };
 /*
- * The invitation an "rsvp" link token names, after recording answer
- * ("yes", "no" or "maybe"; NULL only shows it).  ERR_NOT_FOUND when the
- * token is not genuine (nothing else is said: the caller counts it as a
- * failed guess); ERR_INVALID for another answer.
+ * Shows, or with q->record records, an answer given by link
+ * (rsvp_via "link").  ERR_NOT_FOUND for a bad token, a withdrawn
+ * invitation or a cancelled meeting (err->msg says which); ERR_INVALID
+ * (field answer or date) for an unknown answer or a date that is not an
+ * occurrence.  Recording is one transaction.
  */
-int invite_rsvp(struct service *svc, struct store *st, const char *token,
-    const char *answer, struct rsvp_view *out, struct err *err);
+int invite_rsvp(struct service *svc, struct store *st,
+    const struct rsvp_ask *q, struct rsvp_view *out, struct err *err);
+/* "yes", "no", "maybe" for a stored PARTSTAT, else NULL. */
+const char *invite_rsvp_word(const char *rsvp);
 
-/* ---- lists --------------------------------------------------------------- */
-/* Calls fn for each member invited to meeting_id. */
-int invite_attendees(struct store *st, int64_t meeting_id,
+/* The invited members of meeting m; with date (YYYY-MM-DD, NULL: the
+ * series), the answers to that occurrence (ERR_INVALID, field date, when
+ * the meeting has none that day). */
+int invite_attendees(struct service *svc, struct store *st,
+    const struct meeting *m, const char *date,
     int (*fn)(const struct attendee *a, void *arg), void *arg,
     struct err *err);
 /* Outbox rows with id > after, of one status (NULL: any; else "pending",

@@ -8,6 +8,7 @@
 #include "geo_db.h"
 #include "invite.h"
 #include "member.h"
+#include "outreach.h"
 #include "store.h"
 #include "text.h"
 #include "token.h"
@@ -42,24 +43,54 @@ apply_state(struct service *svc, const char *state, struct member *m,
 	return 0;
 }
 
+/*
+ * A phone number in E.164 (docs/outreach.md, "Phone numbers"): a US
+ * number of 10 digits (area code and exchange not starting with 0 or 1),
+ * with or without the country code 1, becomes +1NXXNXXXXXX; a number
+ * written with + keeps its 8 to 15 digits.  Spaces, dots, dashes and
+ * parentheses are layout.  Hand-written, as libphonenumber is C++ and
+ * the members are in the US.
+ */
+int
+member_phone_normalize(const char *in, char *out, size_t size)
+{
+	char d[20];
+	size_t n = 0;
+	bool plus = false;
+	const char *p;
+
+	for (p = in; *p; p++) {
+		if (isdigit((unsigned char)*p)) {
+			if (n + 1 >= sizeof(d))
+				return -1;
+			d[n++] = *p;
+		} else if (*p == '+' && n == 0 && !plus) {
+			plus = true;
+		} else if (!strchr(" -().", *p)) {
+			return -1;
+		}
+	}
+	d[n] = '\0';
+	if (plus && d[0] != '1')
+		return n >= 8 && n <= 15 && d[0] != '0' ?
+		    (snprintf(out, size, "+%s", d), 0) : -1;
+	if (n == 11 && d[0] == '1')
+		memmove(d, d + 1, n--);
+	if (n != 10 || d[0] < '2' || d[3] < '2')
+		return -1;
+	snprintf(out, size, "+1%s", d);
+	return 0;
+}
+
 static int
 apply_contact(const struct member_input *in, struct member *m,
     struct err *err)
 {
-	const char *p;
-
-	if (!text_is_blank(in->phone)) {
-		if (strlen(in->phone) >= sizeof(m->phone))
-			return err_set_field(err, ERR_INVALID, "phone",
-			    "phone is too long");
-		for (p = in->phone; *p; p++)
-			if (!isdigit((unsigned char)*p) &&
-			    !strchr("+-() .", *p))
-				return err_set_field(err, ERR_INVALID,
-				    "phone", "phone may hold digits, spaces "
-				    "and + - ( ) . only");
-		snprintf(m->phone, sizeof(m->phone), "%s", in->phone);
-	}
+	if (!text_is_blank(in->phone) && member_phone_normalize(in->phone,
+	    m->phone, sizeof(m->phone)) < 0)
+		return err_set_field(err, ERR_INVALID, "phone", "phone must "
+		    "be a US number of 10 digits (e.g. 802-555-0142) or an "
+		    "international one starting with +");
 	if (!text_is_blank(in->preferred_channel)) {
 		if (strcmp(in->preferred_channel, "email") != 0 &&
 		    strcmp(in->preferred_channel, "phone") != 0 &&
@@ -109,13 +140,25 @@ member_create(struct service *svc, struct store *st,
     struct err *err)
 {
 	struct member m;
+	char hash[65];
 
 	memset(&m, 0, sizeof(m));
 	m.assignment.distance_miles = -1;
+	snprintf(m.status, sizeof(m.status), "active");
+	snprintf(m.email_status, sizeof(m.email_status), "ok");
+	snprintf(m.phone_status, sizeof(m.phone_status), "unknown");
 	if (member_validate(svc, in, &m, err) < 0)
 		return -1;
 	if (store_begin(st, err) < 0)
 		return -1;
+	/* An address removed as a prank is recognised (docs/outreach.md,
+	 * "Removal"). */
+	outreach_email_hash(m.email, hash);
+	if (store_member_hash_known(st, hash)) {
+		err_set_field(err, ERR_CONFLICT, "email", "the address '%s' "
+		    "was removed as a prank sign-up", m.email);
+		goto out_rollback;
+	}
 	if (match && assign_new_member(svc, st, &m, err) < 0)
 		goto out_rollback;
 	if (store_member_insert(st, &m, err) < 0)
@@ -123,6 +166,8 @@ member_create(struct service *svc, struct store *st,
 	if (m.assignment.mode == MODE_REMOTE &&
 	    invite_member_to_club(service_config(svc), st, m.id,
 	    m.assignment.club_id, err) < 0)
+		goto out_rollback;
+	if (outreach_assigned(svc, st, &m, 0, in->batch, err) < 0)
 		goto out_rollback;
 	if (store_commit(st, err) < 0)
 		goto out_rollback;
@@ -186,4 +231,88 @@ member_by_unsubscribe_link(struct service *svc, struct store *st,
 	}
 	out->unsubscribed = true;
 	return 0;
+}
+
+int
+member_place(struct service *svc, const char *zip, const char *state,
+    struct place *out, struct err *err)
+{
+	struct member m;
+
+	memset(&m, 0, sizeof(m));
+	if (!text_is_blank(state) && apply_state(svc, state, &m, err) < 0)
+		return -1;
+	if (!text_is_blank(zip)) {
+		if (service_zip_place(svc, zip, &m.place, err) < 0)
+			return -1;
+		m.place.county[0] = '\0';
+	} else if (!m.place.state[0]) {
+		return err_set_field(err, ERR_INVALID, "zip",
+		    "zip or state is required");
+	}
+	*out = m.place;
+	return 0;
+}
+
+/* The changed fields of in over m; *moved when the place changed. */
+static int
+member_merge(struct service *svc, const struct member_input *in,
+    struct member *m, bool *moved, struct err *err)
+{
+	struct member_input all;
+	struct member next = *m;
+
+	all = *in;
+	if (all.name == NULL)
+		all.name = m->name;
+	if (all.email == NULL)
+		all.email = m->email;
+	if (all.phone == NULL)
+		all.phone = m->phone;
+	if (all.preferred_channel == NULL)
+		all.preferred_channel = m->preferred_channel;
+	*moved = in->zip != NULL || in->state != NULL;
+	if (!*moved) {
+		all.zip = m->place.zip;
+		all.state = m->place.state;
+	}
+	next.phone[0] = next.preferred_channel[0] = '\0';
+	memset(&next.place, 0, sizeof(next.place));
+	if (member_validate(svc, &all, &next, err) < 0)
+		return -1;
+	*moved = *moved && (strcmp(next.place.zip, m->place.zip) != 0 ||
+	    strcmp(next.place.state, m->place.state) != 0);
+	*m = next;
+	return 0;
+}
+
+int
+member_update(struct service *svc, struct store *st, int64_t id,
+    const struct member_input *in, struct member *out, struct err *err)
+{
+	struct member m;
+	bool moved;
+
+	if (store_begin(st, err) < 0)
+		return -1;
+	/* Read inside the transaction: two PATCHes cannot lose one. */
+	if (store_member_get(st, id, &m, err) < 0)
+		goto out_rollback;
+	if (strcmp(m.status, "removed") == 0) {
+		err_set(err, ERR_NOT_FOUND, "member %lld was removed",
+		    (long long)id);
+		goto out_rollback;
+	}
+	if (member_merge(svc, in, &m, &moved, err) < 0 ||
+	    store_member_update(st, &m, err) < 0)
+		goto out_rollback;
+	if (moved && assign_rematch(svc, st, id, &m.place, err) < 0)
+		goto out_rollback;
+	if (store_member_get(st, id, out, err) < 0 ||
+	    store_commit(st, err) < 0)
+		goto out_rollback;
+	return 0;
+out_rollback:
+	service_rollback(svc, st);
+	return -1;
 }

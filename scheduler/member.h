@@ -23,8 +23,19 @@ struct member_input {
 	const char *state;
 	const char *phone;
 	const char *preferred_channel;
+	int64_t batch;			/* an import run's number, or 0 */
 };
 void member_input_init(struct member_input *in);
+
+/* in->phone as E.164 into out; -1 when it cannot be a phone number. */
+int member_phone_normalize(const char *in, char *out, size_t size);
+/* The place of a ZIP (or, without one, of a state). */
+int member_place(struct service *svc, const char *zip, const char *state,
+    struct place *out, struct err *err);
+/* PATCH: the fields of in that are not NULL; a new ZIP or state
+ * re-matches (assign_rematch).  One transaction. */
+int member_update(struct service *svc, struct store *st, int64_t id,
+    const struct member_input *in, struct member *out, struct err *err);
 
 /* Creates a member and, when match is true, assigns it (and invites a
  * remote member to the club's meetings) in the same transaction.

@@ -51,6 +51,51 @@ token_link_url(const struct service *svc, const char *path,
 	    token, suffix);
 }
 
+/* %-encodes every byte of s but unreserved ones (RFC 3986). */
+static void
+url_encode(const char *s, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s && o + 4 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c)) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+void
+token_member_links(const struct service *svc, int64_t member_id,
+    struct member_links *out)
+{
+	const char *scheme_end;
+	char enc[sizeof(out->webcal) * 3];
+
+	token_link_url(svc, "/feeds/", "feed", member_id, ".ics", out->feed,
+	    sizeof(out->feed));
+	/* webcal:// is the feed's URL with the scheme replaced: calendar
+	 * programs subscribe to it (docs/outreach.md, "Calendar buttons"). */
+	scheme_end = strstr(out->feed, "://");
+	snprintf(out->webcal, sizeof(out->webcal), "webcal%s",
+	    scheme_end ? scheme_end : "://");
+	url_encode(out->webcal, enc, sizeof(enc));
+	snprintf(out->google, sizeof(out->google),
+	    "https://calendar.google.com/calendar/render?cid=%s", enc);
+	token_link_url(svc, "/m/", "member", member_id, "", out->page,
+	    sizeof(out->page));
+	token_link_url(svc, "/unsubscribe/", "unsub", member_id, "",
+	    out->unsubscribe, sizeof(out->unsubscribe));
+}
+
 char *
 token_secretary_new(struct store *st, int64_t club_id, struct err *err)
 {

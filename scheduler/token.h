@@ -34,6 +34,19 @@ void token_link_url(const struct service *svc, const char *path,
     const char *kind, int64_t id, const char *suffix, char *out,
     size_t size);
 
+/* A member's links: the feed (https .ics), the same as webcal://, a
+ * Google Calendar subscribe link, their own page (/m/) and the
+ * unsubscribe page. */
+struct member_links {
+	char feed[400];
+	char webcal[400];
+	char google[1400];
+	char page[400];
+	char unsubscribe[400];
+};
+void token_member_links(const struct service *svc, int64_t member_id,
+    struct member_links *out);
+
 /* Mints a secretary token for the active club club_id and stores its
  * hash.  Returns the token (free() it), or NULL with *err (ERR_NOT_FOUND
  * for a deleted or unknown club). */

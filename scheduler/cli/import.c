@@ -13,7 +13,9 @@
 #include "csv.h"
 #include "import.h"
 #include "member.h"
+#include "outreach.h"
 #include "progress.h"
+#include "store.h"
 #include "text.h"
 
 /* One known column: its name, whether the file must have it, and where
@@ -127,7 +129,7 @@ club_row(struct service *svc, struct store *st, struct column *cols,
 
 static int
 member_row(struct service *svc, struct store *st, struct column *cols,
-    char **f, int n, bool match, struct err *err)
+    char **f, int n, bool match, int64_t batch, struct err *err)
 {
 	struct member_input in;
 	struct member m;
@@ -139,7 +141,22 @@ member_row(struct service *svc, struct store *st, struct column *cols,
 	in.state = field(cols, f, n, "state");
 	in.phone = field(cols, f, n, "phone");
 	in.preferred_channel = field(cols, f, n, "preferred_channel");
+	in.batch = batch;
 	return member_create(svc, st, &in, match, &m, err);
+}
+
+static int
+batch_done(struct service *svc, struct store *st, int64_t batch,
+    struct err *err)
+{
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (outreach_batch_done(svc, st, batch, err) < 0 ||
+	    store_commit(st, err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -156,6 +173,7 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 	long line = 0;
 	int n, rc = -1;
 	bool clubs = strcmp(kind, "clubs") == 0;
+	int64_t batch = 0;
 
 	memset(out, 0, sizeof(*out));
 	memcpy(cols, clubs ? CLUB_COLUMNS_TEMPLATE : MEMBER_COLUMNS_TEMPLATE,
@@ -174,6 +192,10 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 	}
 	if (map_header(cols, fields, n, err) < 0)
 		goto out_close;
+	/* The run's number: each secretary gets one digest of the members
+	 * it assigned, when it ends (docs/outreach.md). */
+	if (!clubs && (batch = store_batch_next(st, err)) < 0)
+		goto out_close;
 	progress_init(&bar, clubs ? "importing clubs" : "importing members");
 	if (fstat(fileno(f), &sb) != 0)
 		sb.st_size = 0;
@@ -187,7 +209,8 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 		out->rows++;
 		if (n > 0) {
 			n = clubs ? club_row(svc, st, cols, fields, n, &row) :
-			    member_row(svc, st, cols, fields, n, match, &row);
+			    member_row(svc, st, cols, fields, n, match, batch,
+			    &row);
 		}
 		if (n < 0) {
 			out->rejected++;
@@ -201,7 +224,7 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 		    (size_t)sb.st_size);
 	}
 	progress_done(&bar);
-	rc = 0;
+	rc = clubs ? 0 : batch_done(svc, st, batch, err);
 out_close:
 	csv_free(c);
 	fclose(f);

@@ -105,6 +105,14 @@ void http_page_message(struct response *rs, unsigned status,
 json_t *http_body_object(struct request *rq, struct response *rs,
     bool empty_ok);
 const char *http_query(struct request *rq, const char *name);
+/* Whether s has the shape YYYY-MM-DD (the domain checks the date). */
+bool http_date_param(const char *s);
+/* Whether the body is a form post (or empty). */
+bool http_form_ok(struct request *rq);
+/* Field `name` of a form body, decoded into out: 1 found, 0 absent (or
+ * not a form), -1 malformed (broken escape, too long, not UTF-8). */
+int http_form_get(struct request *rq, const char *name, char *out,
+    size_t size);
 const char *http_header(struct request *rq, const char *name);
 /* Parses a positive id from a path parameter; replies 404 when bad. */
 bool http_param_id(struct request *rq, struct response *rs, int i,

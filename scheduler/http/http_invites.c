@@ -27,11 +27,47 @@ static const struct {
 };
 #define N_ANSWERS (sizeof(ANSWERS) / sizeof(ANSWERS[0]))
 
-static void
-rsvp_page(struct response *rs, const struct rsvp_view *v, bool answered)
+static const char *
+answer_words(const char *rsvp)
 {
+	size_t i;
+
+	for (i = 0; rsvp && i < N_ANSWERS; i++)
+		if (strcmp(rsvp, ANSWERS[i].rsvp) == 0)
+			return ANSWERS[i].words;
+	return NULL;
+}
+
+/* One POST button that records `answer` (for v->date when set). */
+static void
+rsvp_button(struct buf *b, const struct rsvp_view *v, size_t answer,
+    bool primary)
+{
+	buf_adds(b, "<form method=\"post\" class=\"inline\">"
+	    "<input type=\"hidden\" name=\"answer\" value=\"");
+	buf_adds(b, ANSWERS[answer].answer);
+	buf_adds(b, "\">");
+	if (v->date[0]) {
+		buf_adds(b, "<input type=\"hidden\" name=\"date\" value=\"");
+		text_html_escape(b, v->date);
+		buf_adds(b, "\">");
+	}
+	buf_addf(b, "<button type=\"submit\"%s>", primary ? "" :
+	    " class=\"secondary\"");
+	text_html_escape(b, ANSWERS[answer].words);
+	buf_adds(b, "</button></form>");
+}
+
+/* GET: the meeting and the link's answer with one button that records
+ * it; POST: the confirmation.  Scanners that open links change nothing
+ * (docs/email.md, "Answers"). */
+static void
+rsvp_page(struct response *rs, const struct rsvp_view *v)
+{
+	const char *now = answer_words(v->inv.responded_at ? v->inv.rsvp :
+	    NULL);
 	struct buf b;
-	size_t i, j;
+	size_t j;
 
 	buf_init(&b);
 	http_page_start(&b, "Your answer");
@@ -39,26 +75,37 @@ rsvp_page(struct response *rs, const struct rsvp_view *v, bool answered)
 	text_html_escape(&b, v->title);
 	buf_adds(&b, "</h1><p>");
 	text_html_escape(&b, v->club_name);
-	buf_adds(&b, "</p>");
-	for (i = 0; i < N_ANSWERS; i++)
-		if (strcmp(v->inv.rsvp, ANSWERS[i].rsvp) == 0)
-			break;
-	buf_adds(&b, "<p id=\"answer\" role=\"status\">");
-	if (i < N_ANSWERS) {
-		buf_adds(&b, answered ? "Thank you! We recorded your answer: "
-		    "<strong>" : "Your answer: <strong>");
-		text_html_escape(&b, ANSWERS[i].words);
+	if (v->date[0]) {
+		buf_adds(&b, " &middot; the meeting of ");
+		text_html_escape(&b, v->date);
+	}
+	buf_adds(&b, "</p><p id=\"answer\" role=\"status\">");
+	if (v->recorded) {
+		buf_adds(&b, "Thank you! We recorded your answer: <strong>");
+		text_html_escape(&b, now ? now : "");
+		buf_adds(&b, "</strong>.");
+	} else if (now) {
+		buf_adds(&b, "Your answer so far: <strong>");
+		text_html_escape(&b, now);
 		buf_adds(&b, "</strong>.");
 	} else {
 		buf_adds(&b, "You have not answered yet.");
 	}
-	buf_adds(&b, "</p><p>Change your answer:</p><p>");
-	for (j = 0; j < N_ANSWERS; j++) {
-		buf_addf(&b, "<a class=\"button%s\" href=\"?answer=%s\">",
-		    j == i ? " current" : "", ANSWERS[j].answer);
-		text_html_escape(&b, ANSWERS[j].words);
-		buf_adds(&b, "</a>");
-	}
+	buf_adds(&b, "</p>");
+	for (j = 0; !v->recorded && v->chosen && j < N_ANSWERS; j++)
+		if (strcmp(v->chosen, ANSWERS[j].rsvp) == 0) {
+			buf_adds(&b, "<p>Press the button to send your "
+			    "answer:</p>");
+			rsvp_button(&b, v, j, true);
+		}
+	buf_adds(&b, "<p>");
+	buf_adds(&b, v->chosen && !v->recorded ? "Or answer:" :
+	    "Change your answer:");
+	buf_adds(&b, "</p><p>");
+	for (j = 0; j < N_ANSWERS; j++)
+		if (!v->chosen || v->recorded ||
+		    strcmp(v->chosen, ANSWERS[j].rsvp) != 0)
+			rsvp_button(&b, v, j, false);
 	buf_adds(&b, "</p>");
 	if (v->video_url[0]) {
 		buf_adds(&b, "<p>Video call: <a href=\"");
@@ -71,30 +118,58 @@ rsvp_page(struct response *rs, const struct rsvp_view *v, bool answered)
 }
 
 static void
+rsvp_failed(struct request *rq, struct response *rs, const struct err *err)
+{
+	char msg[300];
+
+	if (err->code == ERR_NOT_FOUND && strstr(err->msg, "no such")) {
+		http_token_failed(rq);
+		http_page_message(rs, 404, "Invitation not found",
+		    "This RSVP link is not valid. Please use the link from "
+		    "your invitation e-mail.");
+	} else if (err->code == ERR_NOT_FOUND) {
+		snprintf(msg, sizeof(msg), "No answer is needed: %s.",
+		    err->msg);
+		http_page_message(rs, 410, "No longer open", msg);
+	} else if (err->code == ERR_INVALID ||
+	    err->code == ERR_MALFORMED) {
+		http_page_message(rs, 400, "Unknown answer", err->msg);
+	} else {
+		http_reply_err(rs, err);
+	}
+}
+
+static void
 h_rsvp(struct request *rq, struct response *rs)
 {
-	const char *answer = http_query(rq, "answer");
+	bool post = strcmp(rq->method, "POST") == 0;
+	char answer[16] = "", date[16] = "";
+	struct rsvp_ask q = { rq->params[0], NULL, NULL, post };
 	struct rsvp_view *v;
 	struct err err;
 
 	if (!http_token_allowed(rq, rs))
 		return;
-	v = xmalloc(sizeof(*v));
 	err_clear(&err);
-	if (invite_rsvp(rq->svc, rq->store, rq->params[0], answer, v,
-	    &err) == 0)
-		rsvp_page(rs, v, answer != NULL);
-	else if (err.code == ERR_NOT_FOUND) {
-		http_token_failed(rq);
-		http_page_message(rs, 404, "Invitation not found",
-		    "This RSVP link is not valid. Please use the link from "
-		    "your invitation e-mail.");
-	} else if (err.code == ERR_INVALID) {
-		http_page_message(rs, 400, "Unknown answer",
-		    "The answer must be yes, no or maybe.");
+	if (post) {
+		if (!http_form_ok(rq) ||
+		    http_form_get(rq, "answer", answer, sizeof(answer)) < 0 ||
+		    http_form_get(rq, "date", date, sizeof(date)) < 0) {
+			http_page_message(rs, 400, "Unknown answer", "Send the "
+			    "form of the answer page.");
+			return;
+		}
+		q.answer = answer[0] ? answer : http_query(rq, "answer");
+		q.date = date[0] ? date : http_query(rq, "date");
 	} else {
-		http_reply_err(rs, &err);
+		q.answer = http_query(rq, "answer");
+		q.date = http_query(rq, "date");
 	}
+	v = xmalloc(sizeof(*v));
+	if (invite_rsvp(rq->svc, rq->store, &q, v, &err) == 0)
+		rsvp_page(rs, v);
+	else
+		rsvp_failed(rq, rs, &err);
 	free(v);
 }
 
@@ -165,7 +240,7 @@ csv_field(struct buf *b, const char *s, bool last)
 	/* Quote always; double quotes; a leading = + - @ would make a
 	 * spreadsheet run a formula, so it gets a ' first. */
 	buf_addc(b, '"');
-	if (strchr("=+-@", s[0]) && s[0])
+	if (s[0] && strchr("=+-@\t\r", s[0]))
 		buf_addc(b, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
@@ -199,16 +274,24 @@ add_attendee(const struct attendee *a, void *arg)
 		csv_field(&x->csv, dist, false);
 		csv_field(&x->csv, model_mode_name(a->mode), false);
 		csv_field(&x->csv, a->rsvp, false);
+		csv_field(&x->csv, a->rsvp_via, false);
+		csv_field(&x->csv, a->comment, false);
+		csv_field(&x->csv, a->attended < 0 ? "" : a->attended ?
+		    "true" : "false", false);
 		csv_field(&x->csv, inv, false);
 		csv_field(&x->csv, resp, true);
 		return 0;
 	}
 	json_array_append_new(x->items, json_pack("{s:I, s:s, s:s, s:s, s:s, "
-	    "s:o, s:s, s:s, s:s, s:o}", "member_id", (json_int_t)a->member_id,
+	    "s:o, s:s, s:s, s:o, s:s, s:o, s:s, s:o}", "member_id",
+	    (json_int_t)a->member_id,
 	    "name", a->name, "email", a->email, "city", a->city, "state",
 	    a->state, "distance_miles", a->distance_miles >= 0 ?
 	    json_real(a->distance_miles) : json_null(), "mode",
-	    model_mode_name(a->mode), "rsvp", a->rsvp, "invited_at", inv,
+	    model_mode_name(a->mode), "rsvp", a->rsvp, "rsvp_via",
+	    a->rsvp_via[0] ? json_string(a->rsvp_via) : json_null(),
+	    "comment", a->comment, "attended", a->attended < 0 ? json_null() :
+	    json_boolean(a->attended), "invited_at", inv,
 	    "responded_at", resp[0] ? json_string(resp) : json_null()));
 	return 0;
 }
@@ -217,6 +300,7 @@ static void
 h_attendees(struct request *rq, struct response *rs)
 {
 	const char *accept = http_header(rq, "Accept");
+	const char *date = http_query(rq, "date");
 	struct att_ctx x;
 	struct meeting *m = xmalloc(sizeof(*m));
 	struct err err;
@@ -234,6 +318,11 @@ h_attendees(struct request *rq, struct response *rs)
 	}
 	if (!http_may_club(rq, rs, m->club_id))
 		goto out;
+	if (date && !http_date_param(date)) {
+		http_reply_error(rs, 400, "bad_parameter", "date",
+		    "date must be YYYY-MM-DD");
+		goto out;
+	}
 	x.as_csv = (accept && strstr(accept, "text/csv")) ||
 	    (http_query(rq, "format") &&
 	    strcmp(http_query(rq, "format"), "csv") == 0);
@@ -241,8 +330,10 @@ h_attendees(struct request *rq, struct response *rs)
 	x.items = json_array();
 	if (x.as_csv)
 		buf_adds(&x.csv, "name,email,city,state,distance_miles,mode,"
-		    "rsvp,invited_at,responded_at\r\n");
-	if (invite_attendees(rq->store, id, add_attendee, &x, &err) < 0) {
+		    "rsvp,rsvp_via,comment,attended,invited_at,responded_at"
+		    "\r\n");
+	if (invite_attendees(rq->svc, rq->store, m, date, add_attendee, &x,
+	    &err) < 0) {
 		json_decref(x.items);
 		buf_release(&x.csv);
 		http_reply_err(rs, &err);
@@ -258,8 +349,9 @@ h_attendees(struct request *rq, struct response *rs)
 		goto out;
 	}
 	buf_release(&x.csv);
-	http_reply_json(rs, 200, json_pack("{s:I, s:o, s:{s:I, s:I, s:I, "
-	    "s:I}, s:n}", "meeting_id", (json_int_t)id, "items", x.items,
+	http_reply_json(rs, 200, json_pack("{s:I, s:o, s:o, s:{s:I, s:I, "
+	    "s:I, s:I}, s:n}", "meeting_id", (json_int_t)id, "date",
+	    date ? json_string(date) : json_null(), "items", x.items,
 	    "counts", "needs-action", (json_int_t)x.counts[0], "accepted",
 	    (json_int_t)x.counts[1], "declined", (json_int_t)x.counts[2],
 	    "tentative", (json_int_t)x.counts[3], "next"));
@@ -283,9 +375,9 @@ add_outbox(const struct outbox_row *r, void *arg)
 	utc_text(r->created_at, created);
 	utc_text(r->sent_at, sent);
 	utc_text(r->next_attempt_at, next);
-	json_array_append_new(x->items, json_pack("{s:I, s:s, s:s, s:s, s:i, "
-	    "s:s, s:I, s:I, s:i, s:s, s:o, s:s, s:o}", "id",
-	    (json_int_t)r->id, "to", r->to, "subject", r->subject, "status",
+	json_array_append_new(x->items, json_pack("{s:I, s:s, s:s, s:s, s:s, "
+	    "s:i, s:s, s:I, s:I, s:i, s:s, s:o, s:s, s:o}", "id",
+	    (json_int_t)r->id, "kind", model_kind_name(r->kind), "to", r->to, "subject", r->subject, "status",
 	    r->status, "attempts", r->attempts, "last_error", r->last_error,
 	    "meeting_id", (json_int_t)r->meeting_id, "member_id",
 	    (json_int_t)r->member_id, "sequence", r->sequence, "method",
@@ -313,9 +405,10 @@ h_outbox(struct request *rq, struct response *rs)
 	if (!http_page(rq, rs, &limit, &after))
 		return;
 	if (status && strcmp(status, "pending") != 0 &&
-	    strcmp(status, "sent") != 0 && strcmp(status, "failed") != 0) {
+	    strcmp(status, "sent") != 0 && strcmp(status, "failed") != 0 &&
+	    strcmp(status, "sending") != 0 && strcmp(status, "dropped") != 0) {
 		http_reply_error(rs, 400, "bad_parameter", "status",
-		    "status must be pending, sent or failed");
+		    "status must be pending, sending, sent, failed or dropped");
 		return;
 	}
 	x.items = json_array();
@@ -332,6 +425,7 @@ h_outbox(struct request *rq, struct response *rs)
 
 const struct route http_invite_routes[] = {
 	{ "GET", "/rsvp/{}", ACCESS_PUBLIC, h_rsvp },
+	{ "POST", "/rsvp/{}", ACCESS_PUBLIC, h_rsvp },
 	{ "GET", "/unsubscribe/{}", ACCESS_PUBLIC, h_unsubscribe },
 	{ "POST", "/unsubscribe/{}", ACCESS_PUBLIC, h_unsubscribe },
 	{ "GET", "/api/v1/meetings/{}/attendees", ACCESS_CLUB, h_attendees },

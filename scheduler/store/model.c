@@ -31,3 +31,33 @@ model_mode_parse(const char *s)
 		return MODE_UNASSIGNED;
 	return MODE_NONE;
 }
+
+/* The names the outbox table's CHECK constraint allows, in enum order. */
+static const char *const KIND_NAMES[KIND__COUNT] = {
+	[KIND_INVITATION] = "invitation",
+	[KIND_WELCOME] = "welcome",
+	[KIND_SECRETARY_DIGEST] = "secretary_digest",
+	[KIND_ORGANIZER_DIGEST] = "organizer_digest",
+	[KIND_FORWARD] = "forward",
+	[KIND_REMINDER] = "reminder",
+	[KIND_FOLLOWUP] = "followup",
+	[KIND_JOIN_CONFIRM] = "join_confirm",
+	[KIND_MEMBER_LINK] = "member_link",
+};
+
+const char *
+model_kind_name(enum mail_kind k)
+{
+	return k >= 0 && k < KIND__COUNT ? KIND_NAMES[k] : "invitation";
+}
+
+enum mail_kind
+model_kind_parse(const char *s)
+{
+	int k;
+
+	for (k = 0; s && k < KIND__COUNT; k++)
+		if (strcmp(s, KIND_NAMES[k]) == 0)
+			return (enum mail_kind)k;
+	return KIND__COUNT;
+}

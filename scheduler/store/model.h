@@ -66,6 +66,11 @@ struct member {
 	char phone[32];
 	char preferred_channel[16];	/* email, phone, sms or "" */
 	bool unsubscribed;
+	char status[16];		/* active, do_not_contact, removed */
+	char removed_reason[16];	/* left, prank, duplicate, or "" */
+	time_t removed_at;		/* 0 unless removed */
+	char email_status[12];		/* ok, bouncing */
+	char phone_status[12];		/* unknown, ok, bad */
 	struct assignment assignment;
 	time_t created_at;
 };
@@ -102,18 +107,36 @@ struct meeting {
 	size_t n_occ;
 };
 
-/* One outbox row, with the invitation it belongs to. */
+/* The kinds of mail the one outbox carries (docs/email.md). */
+enum mail_kind {
+	KIND_INVITATION = 0,	/* iMIP REQUEST / CANCEL */
+	KIND_WELCOME,		/* a member assigned to a club */
+	KIND_SECRETARY_DIGEST,	/* the club's newly assigned members */
+	KIND_ORGANIZER_DIGEST,	/* overdue first contacts, by club */
+	KIND_FORWARD,		/* a member's human reply, to the secretary */
+	KIND_REMINDER,		/* the day before an occurrence */
+	KIND_FOLLOWUP,		/* "did you make it?" after one */
+	KIND_JOIN_CONFIRM,	/* double opt-in of /join */
+	KIND_MEMBER_LINK,	/* /join by an existing member: their page */
+	KIND__COUNT
+};
+
+/* One outbox row. */
 struct outbox_row {
 	int64_t id;
-	int64_t invitation_id;
-	int64_t meeting_id;
-	int64_t member_id;
+	enum mail_kind kind;
+	int64_t invitation_id;		/* invitation, reminder, follow-up */
+	int64_t meeting_id;		/* from the invitation, else 0 */
+	int64_t member_id;		/* 0 when not about one member */
+	int64_t club_id;
+	int64_t ref_id;			/* reply (forward) or join row */
 	int sequence;
-	char method[8];			/* REQUEST, CANCEL */
+	char method[8];			/* REQUEST, CANCEL, or "" */
 	char occurrence[11];		/* YYYY-MM-DD or "" for the series */
-	char status[8];			/* pending, sent, failed */
+	char status[10];		/* pending sending sent failed dropped */
 	int attempts;
-	time_t next_attempt_at;
+	time_t next_attempt_at;		/* also: not before (reminders) */
+	time_t send_before;		/* 0: no limit */
 	char last_error[256];
 	char to[EMAIL_MAX_LEN + 1];
 	char subject[256];
@@ -128,6 +151,12 @@ struct invitation {
 	int64_t member_id;
 	char rsvp[16];			/* needs-action accepted declined
 					 * tentative */
+	char rsvp_via[12];		/* link, calendar, secretary, "" */
+	char comment[1001];
+	int reply_sequence;		/* of the calendar reply, -1: none */
+	time_t reply_stamp;		/* its DTSTAMP, 0: none */
+	bool removed;			/* withdrawn */
+	char tag[32];			/* the ORGANIZER's reply tag */
 	time_t invited_at;
 	time_t responded_at;		/* 0: no answer yet */
 };
@@ -142,9 +171,33 @@ struct attendee {
 	char state[3];
 	double distance_miles;		/* < 0: unknown */
 	enum match_mode mode;
-	char rsvp[16];
+	char rsvp[16];			/* for the occurrence when asked */
+	char rsvp_via[12];
+	char comment[1001];
+	int attended;			/* -1 unknown, 0 no, 1 yes */
 	time_t invited_at;
 	time_t responded_at;		/* 0: no answer yet */
+};
+
+/* A first-contact task (docs/outreach.md), with who to contact. */
+struct contact {
+	int64_t id;
+	int64_t member_id;
+	int64_t club_id;
+	char status[10];		/* open, overdue, done */
+	time_t due_at;
+	int attempts;
+	char last_outcome[20];
+	time_t created_at;
+	char name[NAME_MAX_LEN + 1];
+	char email[EMAIL_MAX_LEN + 1];
+	char phone[32];
+	char preferred_channel[16];
+	char city[64];
+	char state[3];
+	double distance_miles;		/* < 0: unknown */
+	enum match_mode mode;
+	char club_name[NAME_MAX_LEN + 1];
 };
 
 /* Which members a list shows. */
@@ -154,10 +207,15 @@ struct member_filter {
 	int64_t club_id;	/* 0: any */
 	enum match_mode mode;	/* MODE_NONE: any */
 	bool unmatched_only;	/* only members not assigned a club */
+	const char *status;	/* NULL: all but removed; or one status */
+	const char *email_status;	/* NULL: any */
 };
 
 const char *model_mode_name(enum match_mode m);
 /* MODE_NONE for an unknown name. */
 enum match_mode model_mode_parse(const char *s);
+const char *model_kind_name(enum mail_kind k);
+/* KIND__COUNT for an unknown name. */
+enum mail_kind model_kind_parse(const char *s);
 
 #endif

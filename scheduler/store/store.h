@@ -29,7 +29,7 @@
 #include "err.h"
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -129,9 +129,10 @@ int store_occ_put(struct store *s, int64_t meeting_id,
     const struct meeting_occ *o, struct err *err);
 int store_occ_clear(struct store *s, int64_t meeting_id, struct err *err);
 
-/* ---- invitations and the outbox ---------------------------------------- */
-/* What one outbox row is about: a meeting, its SEQUENCE, the METHOD
- * ("REQUEST"/"CANCEL") and an occurrence date ("" for the series). */
+/* ---- invitations ------------------------------------------------------ */
+/* What one invitation message is about: a meeting, its SEQUENCE, the
+ * METHOD ("REQUEST"/"CANCEL") and an occurrence date ("" for the
+ * series). */
 struct outbox_key {
 	int64_t meeting_id;
 	int sequence;
@@ -140,10 +141,12 @@ struct outbox_key {
 };
 /*
  * Queues k for every remote member of club_id who is invited to the
- * meeting (and, when invite_new, first invites every remote member who is
- * not yet).  supersede (NULL: none) deletes the meeting's still-pending
- * messages of that occurrence ("*": of every occurrence) first, because
- * the new message carries the newer state.  Returns how many were queued.
+ * meeting and may be mailed (active, e-mail not bouncing, subscribed);
+ * when invite_new, first invites every such remote member who is not
+ * yet.  supersede (NULL: none) deletes the meeting's still-pending
+ * invitation messages of that occurrence ("*": of every occurrence)
+ * first, because the new message carries the newer state.  Returns how
+ * many were queued.
  */
 int store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
     int64_t club_id, bool invite_new, const char *supersede,
@@ -152,36 +155,169 @@ int store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
 int store_outbox_queue_member(struct store *s, const struct outbox_key *k,
     int64_t member_id, struct err *err);
 
-/* Up to limit pending rows due at `now`, oldest first, into out: those
- * of lane `lane` of `lanes` (row id modulo lanes), so that parallel
- * senders never take the same row. */
-int store_outbox_due(struct store *s, time_t now, int lanes, int lane,
-    int limit, struct outbox_row *out, struct err *err);
-/* Writes status, attempts, next_attempt_at, last_error, subject and
- * sent_at of r — only while the row is still pending. */
-int store_outbox_result(struct store *s, const struct outbox_row *r,
-    struct err *err);
-/* Rows with id > after, of one status (NULL: any), in id order. */
-int store_outbox_each(struct store *s, const char *status, int64_t after,
-    int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
-    struct err *err);
-
 int store_invitation_get(struct store *s, int64_t id, struct invitation *out,
     struct err *err);
-int store_invitation_answer(struct store *s, int64_t id, const char *rsvp,
-    struct err *err);
+/* The invitation whose ORGANIZER carries reply tag `tag`. */
+int store_invitation_by_tag(struct store *s, const char *tag,
+    struct invitation *out, struct err *err);
+/* The member's invitation to the meeting of UID uid. */
+int store_invitation_by_uid(struct store *s, int64_t member_id,
+    const char *uid, struct invitation *out, struct err *err);
+/* One answer, to the series (date NULL or "") or to one occurrence. */
+struct answer {
+	const char *rsvp;		/* accepted, declined, tentative, ... */
+	const char *via;		/* link, calendar, secretary */
+	const char *comment;		/* NULL: keep the one there is */
+	int reply_sequence;		/* calendar replies; -1 for links */
+	time_t reply_stamp;		/* calendar replies; 0 for links */
+};
+int store_invitation_answer(struct store *s, int64_t id, const char *date,
+    const struct answer *a, struct err *err);
+/* The answer stored for one occurrence; ERR_NOT_FOUND when none. */
+int store_answer_get(struct store *s, int64_t invitation_id,
+    const char *date, struct invitation *out, struct err *err);
+/* attended: 1, 0, or -1 to clear. */
+int store_answer_attended(struct store *s, int64_t invitation_id,
+    const char *date, int attended, struct err *err);
 
+/* The invited members of a meeting; with date (NULL: series answers)
+ * the answers to that occurrence where there are any. */
 int store_attendees_each(struct store *s, int64_t meeting_id,
-    int (*fn)(const struct attendee *a, void *arg), void *arg,
-    struct err *err);
+    const char *date, int (*fn)(const struct attendee *a, void *arg),
+    void *arg, struct err *err);
 /* Withdraws the invitations of club_id's members to club_id's meetings
  * (the club is being deleted and its members re-matched): drops their
  * pending messages and queues a CANCEL (SEQUENCE + 1) for every
  * invitation that was sent.  Call before the members are unassigned. */
 int store_uninvite_club(struct store *s, int64_t club_id, struct err *err);
+/* The same for one member leaving club_id (re-matched or removed). */
+int store_uninvite_member(struct store *s, int64_t member_id,
+    int64_t club_id, struct err *err);
 
+/* ---- the outbox: every kind of mail ------------------------------------ */
+/* One message to queue.  dedup is its identity: a second queueing with
+ * the same dedup is ignored, which is what makes "never queued twice"
+ * hold (docs/email.md, "The outbox"). */
+struct outbox_new {
+	enum mail_kind kind;
+	const char *dedup;
+	int64_t invitation_id;		/* 0: none */
+	int64_t member_id;		/* 0: none */
+	int64_t club_id;		/* 0: none */
+	int64_t ref_id;			/* 0: none */
+	const char *occurrence;		/* NULL: "" */
+	const char *to;			/* the recipient */
+	time_t not_before;		/* 0: now */
+	time_t send_before;		/* 0: no limit */
+};
+/* 1 when queued, 0 when a row of that dedup exists already, -1. */
+int store_outbox_queue(struct store *s, const struct outbox_new *n,
+    struct err *err);
+/* Deletes the pending row of that dedup (a reminder whose occurrence
+ * moved); returns how many (0 or 1), or -1. */
+int store_outbox_unqueue(struct store *s, const char *dedup,
+    struct err *err);
+/* Marks every pending row about member_id dropped, last_error "not
+ * sent: <reason>".  Returns how many. */
+int store_outbox_drop_member(struct store *s, int64_t member_id,
+    const char *reason, struct err *err);
+/* Whether a row of that kind for club_id is pending; *last_sent_at the
+ * time the last such row was sent (0: never). */
+int store_outbox_kind_state(struct store *s, enum mail_kind kind,
+    int64_t club_id, bool *pending, time_t *last_sent_at, struct err *err);
+
+/* Up to limit pending rows due at `now`, oldest first, into out: those
+ * of lane `lane` of `lanes` (row id modulo lanes), so that parallel
+ * senders never take the same row. */
+int store_outbox_due(struct store *s, time_t now, int lanes, int lane,
+    int limit, struct outbox_row *out, struct err *err);
+/* The earliest next_attempt_at of a pending row, 0 when none. */
+time_t store_outbox_next_due(struct store *s);
+/* Marks a pending row 'sending' just before it is handed to the server:
+ * 1 when claimed, 0 when it is no longer pending (dropped meanwhile). */
+int store_outbox_claim(struct store *s, int64_t id, struct err *err);
+/* Rows a killed process left 'sending' go back to pending (they are
+ * re-sent with the same Message-ID).  Returns how many. */
+int store_outbox_recover(struct store *s, struct err *err);
+/* Writes status, attempts, next_attempt_at, last_error, subject and
+ * sent_at of r — only while the row is pending or sending. */
+int store_outbox_result(struct store *s, const struct outbox_row *r,
+    struct err *err);
+int store_outbox_get(struct store *s, int64_t id, struct outbox_row *out,
+    struct err *err);
+/* Rows with id > after, of one status (NULL: any), in id order. */
+int store_outbox_each(struct store *s, const char *status, int64_t after,
+    int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
+    struct err *err);
+/* Rows by status: counts[0..4] = pending, sending, sent, failed, dropped
+ * (kind KIND__COUNT: every kind). */
+int store_outbox_counts(struct store *s, enum mail_kind kind,
+    int64_t counts[5], struct err *err);
+
+/* ---- member status (docs/outreach.md) ---------------------------------- */
 /* Marks the member unsubscribed and drops their pending messages. */
 int store_member_unsubscribe(struct store *s, int64_t member_id,
     struct err *err);
+/* Writes name, email, place, phone and preferred_channel of m. */
+int store_member_update(struct store *s, const struct member *m,
+    struct err *err);
+/* status: active, do_not_contact or removed (with reason). */
+int store_member_set_status(struct store *s, int64_t member_id,
+    const char *status, const char *reason, struct err *err);
+int store_member_set_email_status(struct store *s, int64_t member_id,
+    const char *email_status, struct err *err);
+int store_member_set_phone_status(struct store *s, int64_t member_id,
+    const char *phone_status, struct err *err);
+/* Blanks name, phone and e-mail of a member removed as a prank, keeping
+ * email_hash (hex SHA-256 of the lower-cased address). */
+int store_member_blank(struct store *s, int64_t member_id,
+    const char *email_hash, struct err *err);
+/* Whether a prank-removed member had this address hash. */
+bool store_member_hash_known(struct store *s, const char *email_hash);
+/* The member with this address (any status). */
+int store_member_by_email(struct store *s, const char *email,
+    struct member *out, struct err *err);
+
+/* ---- first-contact tasks ---------------------------------------------- */
+/* Opens the task of a member newly assigned to club_id, due at due_at
+ * (once per member and club).  batch: an import run's number, so its
+ * digest is queued when it ends; 0 for one-by-one.  1 opened, 0 existed. */
+int store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
+    time_t due_at, int64_t batch, struct err *err);
+int store_contact_get(struct store *s, int64_t id, struct contact *out,
+    struct err *err);
+/* The open task of a member (their current club's). */
+int store_contact_of_member(struct store *s, int64_t member_id,
+    struct contact *out, struct err *err);
+/* Logs an attempt; status "open" or "done", due_at the new due time. */
+int store_contact_log(struct store *s, int64_t contact_id,
+    const char *channel, const char *outcome, const char *note,
+    const char *status, time_t due_at, struct err *err);
+/* Closes every open task of the member (removed, do-not-contact). */
+int store_contact_close_member(struct store *s, int64_t member_id,
+    const char *outcome, struct err *err);
+/* Tasks of club_id (0: every club) with status open, overdue or done
+ * (NULL: all), overdue first then by due time; `now` decides overdue. */
+int store_contact_each(struct store *s, int64_t club_id, const char *status,
+    time_t now, int64_t after, int limit,
+    int (*fn)(const struct contact *c, void *arg), void *arg,
+    struct err *err);
+/* Counts of open (not overdue), overdue and done tasks. */
+int store_contact_counts(struct store *s, int64_t club_id, time_t now,
+    int64_t *open, int64_t *overdue, int64_t *done, struct err *err);
+/* Clubs with tasks no digest has told the secretary about yet: of
+ * import batch `batch` (0: of one-by-one assignments; -1: one-by-one
+ * ones and those of imports opened before older_than). */
+int store_contact_undigested_clubs(struct store *s, int64_t batch,
+    time_t older_than, int64_t **clubs, size_t *n, struct err *err);
+/* The tasks a digest row lists: not yet digested, of club_id, up to
+ * max_id (0: all) — and store_contact_mark_digested() records it. */
+int store_contact_mark_digested(struct store *s, int64_t club_id,
+    int64_t digest_id, int64_t max_contact_id, struct err *err);
+int store_contact_undigested_each(struct store *s, int64_t club_id,
+    int (*fn)(const struct contact *c, void *arg), void *arg,
+    struct err *err);
+/* A new import run number (a counter in meta). */
+int64_t store_batch_next(struct store *s, struct err *err);
 
 #endif

@@ -8,6 +8,7 @@
  * close, transactions, the row walker, then one section per table.
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "rand.h"
 #include "store.h"
+#include "store_int.h"
 #include "xalloc.h"
 
 /* ==== schema ============================================================
@@ -148,6 +150,138 @@ static const char *const MIGRATIONS[] = {
 	 * (the club was deleted): the member is sent a CANCEL. */
 	"ALTER TABLE invitations ADD COLUMN removed INTEGER NOT NULL"
 	"  DEFAULT 0;",
+	/* 5 -> 6: outreach (docs/outreach.md), replies (docs/email.md),
+	 * joining and reminders. */
+	/* members: who may still be contacted, and how. */
+	"ALTER TABLE members ADD COLUMN status TEXT NOT NULL DEFAULT 'active'"
+	"  CHECK (status IN ('active','do_not_contact','removed'));"
+	"ALTER TABLE members ADD COLUMN removed_reason TEXT NOT NULL"
+	"  DEFAULT '';"
+	"ALTER TABLE members ADD COLUMN removed_at INTEGER;"
+	"ALTER TABLE members ADD COLUMN email_status TEXT NOT NULL"
+	"  DEFAULT 'ok' CHECK (email_status IN ('ok','bouncing'));"
+	"ALTER TABLE members ADD COLUMN phone_status TEXT NOT NULL"
+	"  DEFAULT 'unknown' CHECK (phone_status IN ('unknown','ok','bad'));"
+	/* email_hash: SHA-256 of the lower-cased address of a member
+	 * removed as a prank, whose address itself is blanked. */
+	"ALTER TABLE members ADD COLUMN email_hash TEXT;"
+	"CREATE INDEX members_email_hash ON members(email_hash)"
+	"  WHERE email_hash IS NOT NULL;"
+	"CREATE INDEX members_status ON members(status)"
+	"  WHERE status != 'active';"
+	/* tokens: optional expiry and a label for the admin's list. */
+	"ALTER TABLE tokens ADD COLUMN expires_at INTEGER;"
+	"ALTER TABLE tokens ADD COLUMN label TEXT NOT NULL DEFAULT '';"
+	/* invitations: the reply tag of the ORGANIZER address (104 random
+	 * bits, hex), and how and when the series answer was given. */
+	"ALTER TABLE invitations ADD COLUMN tag TEXT;"
+	"UPDATE invitations SET tag = lower(hex(randomblob(13)));"
+	"CREATE UNIQUE INDEX invitations_tag ON invitations(tag);"
+	"ALTER TABLE invitations ADD COLUMN rsvp_via TEXT NOT NULL"
+	"  DEFAULT '';"
+	"ALTER TABLE invitations ADD COLUMN comment TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE invitations ADD COLUMN reply_sequence INTEGER NOT NULL"
+	"  DEFAULT -1;"
+	"ALTER TABLE invitations ADD COLUMN reply_stamp INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	/* answers: the answer to one occurrence (date in the meeting's
+	 * zone), and whether the member came. */
+	"CREATE TABLE answers ("
+	"  invitation_id INTEGER NOT NULL REFERENCES invitations(id),"
+	"  date TEXT NOT NULL,"
+	"  rsvp TEXT CHECK (rsvp IN"
+	"   ('needs-action','accepted','declined','tentative')),"
+	"  rsvp_via TEXT NOT NULL DEFAULT '', comment TEXT NOT NULL DEFAULT '',"
+	"  reply_sequence INTEGER NOT NULL DEFAULT -1,"
+	"  reply_stamp INTEGER NOT NULL DEFAULT 0,"
+	"  responded_at INTEGER, attended INTEGER,"
+	"  PRIMARY KEY (invitation_id, date));"
+	/* contacts: the first-contact task of a newly assigned member, and
+	 * digest_id: the secretary digest that told the club about them. */
+	"CREATE TABLE contacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  member_id INTEGER NOT NULL REFERENCES members(id),"
+	"  club_id INTEGER NOT NULL REFERENCES clubs(id),"
+	"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN"
+	"   ('open','done')),"
+	"  due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_outcome TEXT NOT NULL DEFAULT '',"
+	"  batch INTEGER NOT NULL DEFAULT 0, digest_id INTEGER,"
+	"  created_at INTEGER NOT NULL, closed_at INTEGER,"
+	"  UNIQUE (member_id, club_id));"
+	"CREATE INDEX contacts_club ON contacts(club_id, status, due_at);"
+	"CREATE INDEX contacts_due ON contacts(status, due_at);"
+	"CREATE INDEX contacts_undigested ON contacts(club_id)"
+	"  WHERE digest_id IS NULL;"
+	"CREATE TABLE contact_attempts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  channel TEXT NOT NULL, outcome TEXT NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);"
+	"CREATE INDEX contact_attempts_contact ON"
+	"  contact_attempts(contact_id);"
+	/* replies: every message the intake took, once per Message-ID. */
+	"CREATE TABLE replies ("
+	"  id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '',"
+	"  invitation_id INTEGER, member_id INTEGER, club_id INTEGER,"
+	"  from_addr TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '',"
+	"  received_at INTEGER NOT NULL);"
+	/* joins: a sign-up waiting for its confirmation (docs/joining.md);
+	 * only the token's SHA-256 is kept. */
+	"CREATE TABLE joins ("
+	"  id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+	"  email TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL,"
+	"  zip TEXT NOT NULL, state TEXT NOT NULL, phone TEXT NOT NULL,"
+	"  preferred_channel TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL, used_at INTEGER, member_id INTEGER);"
+	"CREATE INDEX joins_email ON joins(email, created_at);"
+	/* outbox: every kind of mail.  dedup is the key that makes a
+	 * second queueing of the same message impossible; 'sending' marks
+	 * the one row a lane has handed to the server (docs/email.md,
+	 * "Exactly once"). */
+	"CREATE TABLE outbox_v6 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('invitation','welcome',"
+	"   'secretary_digest','organizer_digest','forward','reminder',"
+	"   'followup','join_confirm','member_link')),"
+	"  dedup TEXT NOT NULL UNIQUE,"
+	"  invitation_id INTEGER REFERENCES invitations(id),"
+	"  member_id INTEGER REFERENCES members(id),"
+	"  club_id INTEGER REFERENCES clubs(id),"
+	"  ref_id INTEGER,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  method TEXT NOT NULL DEFAULT '',"
+	"  occurrence TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"   ('pending','sending','sent','failed','dropped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL, send_before INTEGER,"
+	"  last_error TEXT NOT NULL DEFAULT '',"
+	"  to_addr TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL, sent_at INTEGER);"
+	"INSERT INTO outbox_v6 (id, kind, dedup, invitation_id, member_id,"
+	"  club_id, sequence, method, occurrence, status, attempts,"
+	"  next_attempt_at, last_error, to_addr, subject, created_at,"
+	"  sent_at)"
+	" SELECT o.id, 'invitation', 'inv:' || o.invitation_id || ':' ||"
+	"  o.sequence || ':' || o.method || ':' || o.occurrence,"
+	"  o.invitation_id, i.member_id, g.club_id, o.sequence, o.method,"
+	"  o.occurrence, CASE WHEN o.status = 'failed' AND"
+	"  o.last_error LIKE 'not sent:%' THEN 'dropped' ELSE o.status END,"
+	"  o.attempts, o.next_attempt_at, o.last_error, o.to_addr,"
+	"  o.subject, o.created_at, o.sent_at"
+	" FROM outbox o JOIN invitations i ON i.id = o.invitation_id"
+	" JOIN meetings g ON g.id = i.meeting_id;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v6 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at);"
+	"CREATE INDEX outbox_invitation ON outbox(invitation_id)"
+	"  WHERE invitation_id IS NOT NULL;"
+	"CREATE INDEX outbox_member ON outbox(member_id, status)"
+	"  WHERE member_id IS NOT NULL;"
+	"CREATE INDEX outbox_kind ON outbox(kind, club_id, status);",
 };
 
 /* ==== statements ======================================================== */
@@ -176,22 +310,6 @@ enum stmt_id {
 	ST_OCC_LIST,
 	ST_OCC_PUT,
 	ST_OCC_CLEAR,
-	ST_INVITE_CLUB,
-	ST_INVITE_ONE,
-	ST_OUTBOX_SUPERSEDE,
-	ST_OUTBOX_QUEUE_MEETING,
-	ST_OUTBOX_QUEUE_ONE,
-	ST_OUTBOX_DUE,
-	ST_OUTBOX_RESULT,
-	ST_OUTBOX_EACH,
-	ST_INVITATION_GET,
-	ST_INVITATION_ANSWER,
-	ST_ATTENDEES,
-	ST_MEMBER_UNSUBSCRIBE,
-	ST_OUTBOX_DROP_MEMBER,
-	ST_UNINVITE_MARK,
-	ST_UNINVITE_DROP,
-	ST_UNINVITE_QUEUE,
 	ST__COUNT
 };
 
@@ -203,16 +321,12 @@ enum stmt_id {
 #define MEMBER_COLS "m.id, m.name, m.email, m.zip, m.city, m.state, ''," \
 	" m.timezone, m.lat, m.lon, m.phone, m.preferred_channel," \
 	" m.unsubscribed, m.created_at, m.club_id, c.name, m.distance_miles," \
-	" m.mode, m.reason"
+	" m.mode, m.reason, m.status, m.removed_reason, m.removed_at," \
+	" m.email_status, m.phone_status"
 
 #define MEETING_COLS "id, club_id, uid, title, description, location," \
 	" video_url, timezone, start_local, duration_minutes, rrule, sequence," \
 	" cancelled, created_at, updated_at"
-
-#define OUTBOX_COLS "o.id, o.invitation_id, i.meeting_id, i.member_id," \
-	" o.sequence, o.method, o.occurrence, o.status, o.attempts," \
-	" o.next_attempt_at, o.last_error, o.to_addr, o.subject, o.created_at," \
-	" o.sent_at, i.removed"
 
 static const char *const SQL[ST__COUNT] = {
 	[ST_GEN] = "SELECT value FROM meta WHERE key = 'gen'",
@@ -244,15 +358,20 @@ static const char *const SQL[ST__COUNT] = {
 	    " AND (?3 IS NULL OR m.mode = ?3"
 	    "  OR (?3 = 'unassigned' AND m.mode IS NULL))"
 	    " AND (NOT ?4 OR m.mode IS NULL OR m.mode = 'unassigned')"
+	    " AND (CASE WHEN ?6 IS NULL THEN m.status != 'removed'"
+	    "  ELSE m.status = ?6 END)"
+	    " AND (?7 IS NULL OR m.email_status = ?7)"
 	    " ORDER BY m.id LIMIT ?5",
 	[ST_MEMBER_ASSIGN] = "UPDATE members SET club_id = ?, mode = ?,"
 	    " distance_miles = ?, reason = ? WHERE id = ?",
 	[ST_MEMBER_UNASSIGN_CLUB] = "UPDATE members SET club_id = NULL,"
 	    " mode = NULL, distance_miles = NULL, reason = '' WHERE club_id = ?",
-	[ST_MEMBER_COUNT] = "SELECT count(*) FROM members",
+	[ST_MEMBER_COUNT] = "SELECT count(*) FROM members"
+	    " WHERE status != 'removed'",
 	[ST_MEMBER_SPOTS] = "SELECT id, zip != '', lat, lon, state FROM members"
-	    " WHERE CASE WHEN ?1 = 0 THEN mode IS NULL OR mode = 'unassigned'"
-	    " ELSE club_id = ?1 END ORDER BY id",
+	    " WHERE status != 'removed' AND CASE WHEN ?1 = 0"
+	    "  THEN mode IS NULL OR mode = 'unassigned'"
+	    "  ELSE club_id = ?1 END ORDER BY id",
 	[ST_TOKEN_INSERT] = "INSERT INTO tokens (hash, club_id, created_at)"
 	    " VALUES (?, ?, ?)",
 	[ST_TOKEN_LOOKUP] = "SELECT t.club_id FROM tokens t JOIN clubs c"
@@ -278,78 +397,12 @@ static const char *const SQL[ST__COUNT] = {
 	    " original_local, cancelled, start_local, duration_minutes,"
 	    " sequence) VALUES (?,?,?,?,?,?,?)",
 	[ST_OCC_CLEAR] = "DELETE FROM occurrences WHERE meeting_id = ?",
-	[ST_INVITE_CLUB] = "INSERT OR IGNORE INTO invitations (meeting_id,"
-	    " member_id, invited_at) SELECT ?1, id, ?2 FROM members"
-	    " WHERE club_id = ?3 AND mode = 'remote' AND NOT unsubscribed",
-	[ST_INVITE_ONE] = "INSERT OR IGNORE INTO invitations (meeting_id,"
-	    " member_id, invited_at) VALUES (?, ?, ?)",
-	[ST_OUTBOX_SUPERSEDE] = "DELETE FROM outbox WHERE status = 'pending'"
-	    " AND invitation_id IN (SELECT id FROM invitations"
-	    "  WHERE meeting_id = ?1) AND (?2 = '*' OR occurrence = ?2)",
-	[ST_OUTBOX_QUEUE_MEETING] = "INSERT OR IGNORE INTO outbox"
-	    " (invitation_id, sequence, method, occurrence, next_attempt_at,"
-	    " created_at, to_addr) SELECT i.id, ?2, ?3, ?4, ?5, ?5, m.email"
-	    " FROM invitations i JOIN members m ON m.id = i.member_id"
-	    " WHERE i.meeting_id = ?1 AND m.club_id = ?6 AND m.mode = 'remote'"
-	    " AND NOT m.unsubscribed",
-	[ST_OUTBOX_QUEUE_ONE] = "INSERT OR IGNORE INTO outbox (invitation_id,"
-	    " sequence, method, occurrence, next_attempt_at, created_at,"
-	    " to_addr) SELECT i.id, ?3, ?4, ?5, ?6, ?6, m.email"
-	    " FROM invitations i JOIN members m ON m.id = i.member_id"
-	    " WHERE i.meeting_id = ?1 AND i.member_id = ?2",
-	[ST_OUTBOX_DUE] = "SELECT " OUTBOX_COLS " FROM outbox o"
-	    " JOIN invitations i ON i.id = o.invitation_id"
-	    " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-	    " AND o.id % ? = ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
-	[ST_OUTBOX_RESULT] = "UPDATE outbox SET status = ?, attempts = ?,"
-	    " next_attempt_at = ?, last_error = ?, subject = ?, sent_at = ?"
-	    " WHERE id = ? AND status = 'pending'",
-	[ST_OUTBOX_EACH] = "SELECT " OUTBOX_COLS " FROM outbox o"
-	    " JOIN invitations i ON i.id = o.invitation_id"
-	    " WHERE o.id > ?1 AND (?2 IS NULL OR o.status = ?2)"
-	    " ORDER BY o.id LIMIT ?3",
-	[ST_INVITATION_GET] = "SELECT id, meeting_id, member_id, rsvp,"
-	    " invited_at, responded_at FROM invitations WHERE id = ?",
-	[ST_INVITATION_ANSWER] = "UPDATE invitations SET rsvp = ?,"
-	    " responded_at = ? WHERE id = ?",
-	[ST_ATTENDEES] = "SELECT m.name, m.email, m.city, m.state,"
-	    " m.distance_miles, m.mode, i.rsvp, i.invited_at, i.responded_at,"
-	    " m.id, i.id FROM invitations i JOIN members m ON m.id = i.member_id"
-	    " JOIN meetings g ON g.id = i.meeting_id"
-	    " WHERE i.meeting_id = ? AND m.club_id = g.club_id"
-	    " ORDER BY m.name COLLATE NOCASE, m.id",
-	[ST_MEMBER_UNSUBSCRIBE] = "UPDATE members SET unsubscribed = 1"
-	    " WHERE id = ?",
-	[ST_UNINVITE_MARK] = "UPDATE invitations SET removed = 1"
-	    " WHERE removed = 0"
-	    " AND member_id IN (SELECT id FROM members WHERE club_id = ?1)"
-	    " AND meeting_id IN (SELECT id FROM meetings WHERE club_id = ?1)",
-	[ST_UNINVITE_DROP] = "DELETE FROM outbox WHERE status = 'pending'"
-	    " AND invitation_id IN (SELECT i.id FROM invitations i"
-	    "  JOIN meetings g ON g.id = i.meeting_id"
-	    "  WHERE g.club_id = ?1 AND i.removed)",
-	[ST_UNINVITE_QUEUE] = "INSERT OR IGNORE INTO outbox (invitation_id,"
-	    " sequence, method, occurrence, next_attempt_at, created_at,"
-	    " to_addr) SELECT i.id, g.sequence + 1, 'CANCEL', '', ?2, ?2,"
-	    " m.email FROM invitations i JOIN meetings g ON g.id = i.meeting_id"
-	    " JOIN members m ON m.id = i.member_id"
-	    " WHERE g.club_id = ?1 AND i.removed AND NOT g.cancelled"
-	    " AND NOT m.unsubscribed AND EXISTS (SELECT 1 FROM outbox o"
-	    "  WHERE o.invitation_id = i.id AND o.status = 'sent')",
-	[ST_OUTBOX_DROP_MEMBER] = "DELETE FROM outbox WHERE status = 'pending'"
-	    " AND invitation_id IN (SELECT id FROM invitations"
-	    "  WHERE member_id = ?)",
 };
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST__COUNT];
-	int schema_found;	/* user_version before migration */
-};
 
 /* Copies SQLite's message now: it is overwritten by the next call. */
-static int
-store_fail(struct store *s, struct err *err, const char *what)
+int
+sq_fail(struct store *s, struct err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 
@@ -402,7 +455,7 @@ store_migrate(struct store *s, struct err *err)
 	char bump[64];
 
 	if (v < 0)
-		return store_fail(s, err, "cannot read schema version");
+		return sq_fail(s, err, "cannot read schema version");
 	s->schema_found = v;
 	if (v > n)
 		return err_set(err, ERR_INTERNAL, "database schema version %d"
@@ -428,6 +481,7 @@ store_open(const char *path, struct err *err)
 	struct store *s = xcalloc(1, sizeof(*s));
 	int i;
 
+	s->st = xcalloc(ST__COUNT, sizeof(*s->st));
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		err_set(err, ERR_INTERNAL, "cannot open database '%s': %s",
@@ -450,7 +504,7 @@ store_open(const char *path, struct err *err)
 	for (i = 0; i < ST__COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, SQL[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
-			store_fail(s, err, "cannot prepare statement");
+			sq_fail(s, err, "cannot prepare statement");
 			goto out_close;
 		}
 	}
@@ -467,8 +521,11 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < ST__COUNT; i++)
+	for (i = 0; s->st && i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < SQ_CACHE_SLOTS; i++)
+		sqlite3_finalize(s->cache[i].st);
+	free(s->st);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -512,14 +569,81 @@ stmt(struct store *s, enum stmt_id id)
 	return s->st[id];
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+void
+sq_text(sqlite3_stmt *st, int i, const char *v)
 {
-	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-static void
-col_text(sqlite3_stmt *st, int i, char *out, size_t size)
+/* Open addressing on the SQL text's address: a few dozen statements. */
+sqlite3_stmt *
+sq_cached(struct store *s, const char *sql, struct err *err)
+{
+	size_t h = ((size_t)(uintptr_t)sql >> 4) % SQ_CACHE_SLOTS, i;
+
+	for (i = 0; i < SQ_CACHE_SLOTS; i++) {
+		struct sq_slot *sl = &s->cache[(h + i) % SQ_CACHE_SLOTS];
+
+		if (sl->sql == sql) {
+			sqlite3_reset(sl->st);
+			sqlite3_clear_bindings(sl->st);
+			return sl->st;
+		}
+		if (sl->sql == NULL) {
+			if (sqlite3_prepare_v3(s->db, sql, -1,
+			    SQLITE_PREPARE_PERSISTENT, &sl->st, NULL) !=
+			    SQLITE_OK) {
+				sq_fail(s, err, "cannot prepare statement");
+				sl->st = NULL;
+				return NULL;
+			}
+			sl->sql = sql;
+			return sl->st;
+		}
+	}
+	err_set(err, ERR_INTERNAL, "statement cache full: raise "
+	    "SQ_CACHE_SLOTS");
+	return NULL;
+}
+
+int
+sq_one(struct store *s, sqlite3_stmt *st,
+    void (*fill)(sqlite3_stmt *st, void *out), void *out, const char *what,
+    struct err *err)
+{
+	int rc = sqlite3_step(st);
+	char doing[80];
+
+	if (rc == SQLITE_ROW)
+		fill(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no such %s", what);
+	snprintf(doing, sizeof(doing), "cannot read %s", what);
+	return sq_fail(s, err, doing);
+}
+
+int64_t
+sq_int(struct store *s, sqlite3_stmt *st, struct err *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+	int64_t v = 0;
+
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(s, err, what);
+	return v;
+}
+
+void
+sq_col(sqlite3_stmt *st, int i, char *out, size_t size)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
@@ -527,15 +651,15 @@ col_text(sqlite3_stmt *st, int i, char *out, size_t size)
 }
 
 /* Runs a statement that returns no rows. */
-static int
-step_done(struct store *s, sqlite3_stmt *st, struct err *err,
+int
+sq_done(struct store *s, sqlite3_stmt *st, struct err *err,
     const char *what)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return store_fail(s, err, what);
+		return sq_fail(s, err, what);
 	return 0;
 }
 
@@ -561,15 +685,15 @@ get_by_id(struct store *s, enum stmt_id which, int64_t id,
 		return err_set(err, ERR_NOT_FOUND, "no %s with id %lld", what,
 		    (long long)id);
 	snprintf(doing, sizeof(doing), "cannot read %s", what);
-	return store_fail(s, err, doing);
+	return sq_fail(s, err, doing);
 }
 
 /* Steps st (bound by the caller) to its end, calling row(st, ctx) for
  * each row until it returns non-zero (> 0: stop, < 0: failed with *err
  * set), and resets st.  Returns the number of rows visited, or -1 with
  * *err naming `what`. */
-static int
-walk(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+int
+sq_walk(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
     void *ctx, const char *what, struct err *err)
 {
 	int rc, n = 0, stop = 0;
@@ -582,35 +706,35 @@ walk(struct store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
 	if (stop < 0)
 		return -1;
 	if (stop == 0 && rc != SQLITE_DONE)
-		return store_fail(s, err, what);
+		return sq_fail(s, err, what);
 	return n;
 }
 
 /* The place columns zip, city, state, county, timezone, lat, lon from
  * column i on, for clubs and members alike. */
-static void
-place_from_row(sqlite3_stmt *st, int i, struct place *p)
+void
+sq_place_from_row(sqlite3_stmt *st, int i, struct place *p)
 {
-	col_text(st, i, p->zip, sizeof(p->zip));
-	col_text(st, i + 1, p->city, sizeof(p->city));
-	col_text(st, i + 2, p->state, sizeof(p->state));
-	col_text(st, i + 3, p->county, sizeof(p->county));
-	col_text(st, i + 4, p->timezone, sizeof(p->timezone));
+	sq_col(st, i, p->zip, sizeof(p->zip));
+	sq_col(st, i + 1, p->city, sizeof(p->city));
+	sq_col(st, i + 2, p->state, sizeof(p->state));
+	sq_col(st, i + 3, p->county, sizeof(p->county));
+	sq_col(st, i + 4, p->timezone, sizeof(p->timezone));
 	p->lat = sqlite3_column_double(st, i + 5);
 	p->lon = sqlite3_column_double(st, i + 6);
 }
 
 /* Binds zip, city, state, [county,] timezone, lat, lon from position i
  * (lat and lon NULL without a ZIP); returns the next position. */
-static int
-place_bind(sqlite3_stmt *st, int i, const struct place *p, bool county)
+int
+sq_place_bind(sqlite3_stmt *st, int i, const struct place *p, bool county)
 {
-	bind_text(st, i++, p->zip);
-	bind_text(st, i++, p->city);
-	bind_text(st, i++, p->state);
+	sq_text(st, i++, p->zip);
+	sq_text(st, i++, p->city);
+	sq_text(st, i++, p->state);
 	if (county)
-		bind_text(st, i++, p->county);
-	bind_text(st, i++, p->timezone);
+		sq_text(st, i++, p->county);
+	sq_text(st, i++, p->timezone);
 	if (p->zip[0]) {
 		sqlite3_bind_double(st, i, p->lat);
 		sqlite3_bind_double(st, i + 1, p->lon);
@@ -651,7 +775,7 @@ store_secret(struct store *s, unsigned char key[32], struct err *err)
 		rand_bytes(fresh, sizeof(fresh));
 		st = stmt(s, ST_SECRET_PUT);
 		sqlite3_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_STATIC);
-		if (step_done(s, st, err, "cannot store the secret key") < 0)
+		if (sq_done(s, st, err, "cannot store the secret key") < 0)
 			return -1;
 	}
 	return err_set(err, ERR_INTERNAL, "cannot read the secret key");
@@ -665,11 +789,11 @@ club_from_row(sqlite3_stmt *st, void *out)
 
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
-	col_text(st, 1, c->name, sizeof(c->name));
-	col_text(st, 2, c->slug, sizeof(c->slug));
-	place_from_row(st, 3, &c->place);
-	col_text(st, 10, c->secretary_email, sizeof(c->secretary_email));
-	col_text(st, 11, c->secretary_name, sizeof(c->secretary_name));
+	sq_col(st, 1, c->name, sizeof(c->name));
+	sq_col(st, 2, c->slug, sizeof(c->slug));
+	sq_place_from_row(st, 3, &c->place);
+	sq_col(st, 10, c->secretary_email, sizeof(c->secretary_email));
+	sq_col(st, 11, c->secretary_name, sizeof(c->secretary_name));
 	c->accepts_remote = sqlite3_column_int(st, 12) != 0;
 	c->remote_capacity = sqlite3_column_type(st, 13) == SQLITE_NULL ?
 	    -1 : sqlite3_column_int64(st, 13);
@@ -682,11 +806,11 @@ club_from_row(sqlite3_stmt *st, void *out)
 static int
 club_bind(sqlite3_stmt *st, const struct club *c)
 {
-	bind_text(st, 1, c->name);
-	bind_text(st, 2, c->slug);
-	place_bind(st, 3, &c->place, true);
-	bind_text(st, 10, c->secretary_email);
-	bind_text(st, 11, c->secretary_name);
+	sq_text(st, 1, c->name);
+	sq_text(st, 2, c->slug);
+	sq_place_bind(st, 3, &c->place, true);
+	sq_text(st, 10, c->secretary_email);
+	sq_text(st, 11, c->secretary_name);
 	sqlite3_bind_int(st, 12, c->accepts_remote);
 	if (c->remote_capacity >= 0)
 		sqlite3_bind_int64(st, 13, c->remote_capacity);
@@ -704,7 +828,7 @@ store_club_insert(struct store *s, struct club *c, struct err *err)
 	if (c->created_at == 0)
 		c->created_at = time(NULL);
 	sqlite3_bind_int64(st, i, (sqlite3_int64)c->created_at);
-	if (step_done(s, st, err, "cannot insert club") < 0)
+	if (sq_done(s, st, err, "cannot insert club") < 0)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(s->db);
 	c->active = true;
@@ -726,7 +850,7 @@ store_club_update(struct store *s, const struct club *c, struct err *err)
 
 	sqlite3_bind_int(st, i, c->active);
 	sqlite3_bind_int64(st, i + 1, c->id);
-	return step_done(s, st, err, "cannot update club");
+	return sq_done(s, st, err, "cannot update club");
 }
 
 struct club_vec {
@@ -757,7 +881,7 @@ store_club_list(struct store *s, int64_t after, int limit, bool active_only,
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, active_only);
 	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
-	if (walk(s, st, club_collect, &cv, "cannot list clubs", err) < 0) {
+	if (sq_walk(s, st, club_collect, &cv, "cannot list clubs", err) < 0) {
 		free(cv.v);
 		return -1;
 	}
@@ -799,21 +923,26 @@ member_from_row(sqlite3_stmt *st, void *out)
 
 	memset(m, 0, sizeof(*m));
 	m->id = sqlite3_column_int64(st, 0);
-	col_text(st, 1, m->name, sizeof(m->name));
-	col_text(st, 2, m->email, sizeof(m->email));
-	place_from_row(st, 3, &m->place);
-	col_text(st, 10, m->phone, sizeof(m->phone));
-	col_text(st, 11, m->preferred_channel, sizeof(m->preferred_channel));
+	sq_col(st, 1, m->name, sizeof(m->name));
+	sq_col(st, 2, m->email, sizeof(m->email));
+	sq_place_from_row(st, 3, &m->place);
+	sq_col(st, 10, m->phone, sizeof(m->phone));
+	sq_col(st, 11, m->preferred_channel, sizeof(m->preferred_channel));
 	m->unsubscribed = sqlite3_column_int(st, 12) != 0;
 	m->created_at = (time_t)sqlite3_column_int64(st, 13);
 	m->assignment.club_id = sqlite3_column_int64(st, 14);
-	col_text(st, 15, m->assignment.club_name,
+	sq_col(st, 15, m->assignment.club_name,
 	    sizeof(m->assignment.club_name));
 	m->assignment.distance_miles = sqlite3_column_type(st, 16) ==
 	    SQLITE_NULL ? -1 : sqlite3_column_double(st, 16);
 	m->assignment.mode = model_mode_parse((const char *)
 	    sqlite3_column_text(st, 17));
-	col_text(st, 18, m->assignment.reason, sizeof(m->assignment.reason));
+	sq_col(st, 18, m->assignment.reason, sizeof(m->assignment.reason));
+	sq_col(st, 19, m->status, sizeof(m->status));
+	sq_col(st, 20, m->removed_reason, sizeof(m->removed_reason));
+	m->removed_at = (time_t)sqlite3_column_int64(st, 21);
+	sq_col(st, 22, m->email_status, sizeof(m->email_status));
+	sq_col(st, 23, m->phone_status, sizeof(m->phone_status));
 }
 
 /* Binds club, mode, distance and reason at positions i .. i+3. */
@@ -825,14 +954,14 @@ assignment_bind(sqlite3_stmt *st, int i, const struct assignment *a)
 	else
 		sqlite3_bind_null(st, i);
 	if (a->mode != MODE_NONE)
-		bind_text(st, i + 1, model_mode_name(a->mode));
+		sq_text(st, i + 1, model_mode_name(a->mode));
 	else
 		sqlite3_bind_null(st, i + 1);
 	if (a->distance_miles >= 0)
 		sqlite3_bind_double(st, i + 2, a->distance_miles);
 	else
 		sqlite3_bind_null(st, i + 2);
-	bind_text(st, i + 3, a->reason);
+	sq_text(st, i + 3, a->reason);
 }
 
 int
@@ -842,11 +971,11 @@ store_member_insert(struct store *s, struct member *m, struct err *err)
 
 	if (m->created_at == 0)
 		m->created_at = time(NULL);
-	bind_text(st, 1, m->name);
-	bind_text(st, 2, m->email);
-	place_bind(st, 3, &m->place, false);
-	bind_text(st, 9, m->phone);
-	bind_text(st, 10, m->preferred_channel);
+	sq_text(st, 1, m->name);
+	sq_text(st, 2, m->email);
+	sq_place_bind(st, 3, &m->place, false);
+	sq_text(st, 9, m->phone);
+	sq_text(st, 10, m->preferred_channel);
 	assignment_bind(st, 11, &m->assignment);
 	sqlite3_bind_int64(st, 15, (sqlite3_int64)m->created_at);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -856,7 +985,7 @@ store_member_insert(struct store *s, struct member *m, struct err *err)
 			return err_set_field(err, ERR_CONFLICT, "email",
 			    "a member with e-mail '%s' already exists",
 			    m->email);
-		return store_fail(s, err, "cannot insert member");
+		return sq_fail(s, err, "cannot insert member");
 	}
 	sqlite3_reset(st);
 	m->id = sqlite3_last_insert_rowid(s->db);
@@ -896,10 +1025,12 @@ store_member_each(struct store *s, const struct member_filter *f,
 	sqlite3_bind_int64(st, 1, f->after);
 	sqlite3_bind_int64(st, 2, f->club_id);
 	if (f->mode != MODE_NONE)
-		bind_text(st, 3, model_mode_name(f->mode));
+		sq_text(st, 3, model_mode_name(f->mode));
 	sqlite3_bind_int(st, 4, f->unmatched_only);
 	sqlite3_bind_int(st, 5, f->limit > 0 ? f->limit : -1);
-	return walk(s, st, member_visit, &v, "cannot list members", err);
+	sq_text(st, 6, f->status);
+	sq_text(st, 7, f->email_status);
+	return sq_walk(s, st, member_visit, &v, "cannot list members", err);
 }
 
 int
@@ -910,7 +1041,7 @@ store_member_set_assignment(struct store *s, int64_t member_id,
 
 	assignment_bind(st, 1, a);
 	sqlite3_bind_int64(st, 5, member_id);
-	return step_done(s, st, err, "cannot assign member");
+	return sq_done(s, st, err, "cannot assign member");
 }
 
 int
@@ -920,7 +1051,7 @@ store_member_unassign_club(struct store *s, int64_t club_id,
 	sqlite3_stmt *st = stmt(s, ST_MEMBER_UNASSIGN_CLUB);
 
 	sqlite3_bind_int64(st, 1, club_id);
-	if (step_done(s, st, err, "cannot unassign members") < 0)
+	if (sq_done(s, st, err, "cannot unassign members") < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -940,7 +1071,7 @@ spot_visit(sqlite3_stmt *st, void *ctx)
 	m.has_zip = sqlite3_column_int(st, 1) != 0;
 	m.lat = sqlite3_column_double(st, 2);
 	m.lon = sqlite3_column_double(st, 3);
-	col_text(st, 4, m.state, sizeof(m.state));
+	sq_col(st, 4, m.state, sizeof(m.state));
 	return v->fn(&m, v->arg) != 0;
 }
 
@@ -953,7 +1084,7 @@ store_member_spots(struct store *s, int64_t club_id,
 	struct spot_visit v = { fn, arg };
 
 	sqlite3_bind_int64(st, 1, club_id);
-	return walk(s, st, spot_visit, &v, "cannot list members", err);
+	return sq_walk(s, st, spot_visit, &v, "cannot list members", err);
 }
 
 int64_t
@@ -975,10 +1106,10 @@ store_token_insert(struct store *s, const char *hash, int64_t club_id,
 {
 	sqlite3_stmt *st = stmt(s, ST_TOKEN_INSERT);
 
-	bind_text(st, 1, hash);
+	sq_text(st, 1, hash);
 	sqlite3_bind_int64(st, 2, club_id);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	return step_done(s, st, err, "cannot store token");
+	return sq_done(s, st, err, "cannot store token");
 }
 
 int
@@ -987,7 +1118,7 @@ store_token_lookup(struct store *s, const char *hash, int64_t *club_id)
 	sqlite3_stmt *st = stmt(s, ST_TOKEN_LOOKUP);
 	int rc;
 
-	bind_text(st, 1, hash);
+	sq_text(st, 1, hash);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*club_id = sqlite3_column_int64(st, 0);
@@ -1000,15 +1131,15 @@ static int
 meeting_bind(sqlite3_stmt *st, const struct meeting *m)
 {
 	sqlite3_bind_int64(st, 1, m->club_id);
-	bind_text(st, 2, m->uid);
-	bind_text(st, 3, m->title);
-	bind_text(st, 4, m->description);
-	bind_text(st, 5, m->location);
-	bind_text(st, 6, m->video_url);
-	bind_text(st, 7, m->timezone);
-	bind_text(st, 8, m->start_local);
+	sq_text(st, 2, m->uid);
+	sq_text(st, 3, m->title);
+	sq_text(st, 4, m->description);
+	sq_text(st, 5, m->location);
+	sq_text(st, 6, m->video_url);
+	sq_text(st, 7, m->timezone);
+	sq_text(st, 8, m->start_local);
 	sqlite3_bind_int(st, 9, m->duration_minutes);
-	bind_text(st, 10, m->rrule);
+	sq_text(st, 10, m->rrule);
 	sqlite3_bind_int(st, 11, m->sequence);
 	sqlite3_bind_int(st, 12, m->cancelled);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)m->created_at);
@@ -1022,10 +1153,10 @@ occ_visit(sqlite3_stmt *st, void *ctx)
 	struct meeting *m = ctx;
 	struct meeting_occ *o = &m->occ[m->n_occ++];
 
-	col_text(st, 0, o->date, sizeof(o->date));
-	col_text(st, 1, o->original_local, sizeof(o->original_local));
+	sq_col(st, 0, o->date, sizeof(o->date));
+	sq_col(st, 1, o->original_local, sizeof(o->original_local));
 	o->cancelled = sqlite3_column_int(st, 2) != 0;
-	col_text(st, 3, o->start_local, sizeof(o->start_local));
+	sq_col(st, 3, o->start_local, sizeof(o->start_local));
 	o->duration_minutes = sqlite3_column_int(st, 4);
 	o->sequence = sqlite3_column_int(st, 5);
 	return m->n_occ == MEETING_MAX_OCC;
@@ -1039,7 +1170,7 @@ meeting_load_occ(struct store *s, struct meeting *m, struct err *err)
 
 	m->n_occ = 0;
 	sqlite3_bind_int64(st, 1, m->id);
-	return walk(s, st, occ_visit, m, "cannot read occurrences", err) < 0 ?
+	return sq_walk(s, st, occ_visit, m, "cannot read occurrences", err) < 0 ?
 	    -1 : 0;
 }
 
@@ -1050,15 +1181,15 @@ meeting_from_row(sqlite3_stmt *st, void *out)
 
 	m->id = sqlite3_column_int64(st, 0);
 	m->club_id = sqlite3_column_int64(st, 1);
-	col_text(st, 2, m->uid, sizeof(m->uid));
-	col_text(st, 3, m->title, sizeof(m->title));
-	col_text(st, 4, m->description, sizeof(m->description));
-	col_text(st, 5, m->location, sizeof(m->location));
-	col_text(st, 6, m->video_url, sizeof(m->video_url));
-	col_text(st, 7, m->timezone, sizeof(m->timezone));
-	col_text(st, 8, m->start_local, sizeof(m->start_local));
+	sq_col(st, 2, m->uid, sizeof(m->uid));
+	sq_col(st, 3, m->title, sizeof(m->title));
+	sq_col(st, 4, m->description, sizeof(m->description));
+	sq_col(st, 5, m->location, sizeof(m->location));
+	sq_col(st, 6, m->video_url, sizeof(m->video_url));
+	sq_col(st, 7, m->timezone, sizeof(m->timezone));
+	sq_col(st, 8, m->start_local, sizeof(m->start_local));
 	m->duration_minutes = sqlite3_column_int(st, 9);
-	col_text(st, 10, m->rrule, sizeof(m->rrule));
+	sq_col(st, 10, m->rrule, sizeof(m->rrule));
 	m->sequence = sqlite3_column_int(st, 11);
 	m->cancelled = sqlite3_column_int(st, 12) != 0;
 	m->created_at = (time_t)sqlite3_column_int64(st, 13);
@@ -1072,7 +1203,7 @@ store_meeting_insert(struct store *s, struct meeting *m, struct err *err)
 	sqlite3_stmt *st = stmt(s, ST_MEETING_INSERT);
 
 	meeting_bind(st, m);
-	if (step_done(s, st, err, "cannot insert meeting") < 0)
+	if (sq_done(s, st, err, "cannot insert meeting") < 0)
 		return -1;
 	m->id = sqlite3_last_insert_rowid(s->db);
 	return 0;
@@ -1086,7 +1217,7 @@ store_meeting_update(struct store *s, const struct meeting *m,
 	int i = meeting_bind(st, m);
 
 	sqlite3_bind_int64(st, i, m->id);
-	return step_done(s, st, err, "cannot update meeting");
+	return sq_done(s, st, err, "cannot update meeting");
 }
 
 int
@@ -1135,7 +1266,7 @@ store_meeting_each(struct store *s, int64_t club_id, bool with_cancelled,
 	v->err = err;
 	sqlite3_bind_int64(st, 1, club_id);
 	sqlite3_bind_int(st, 2, with_cancelled);
-	n = walk(s, st, meeting_visit, v, "cannot list meetings", err);
+	n = sq_walk(s, st, meeting_visit, v, "cannot list meetings", err);
 	free(v);
 	return n;
 }
@@ -1147,13 +1278,13 @@ store_occ_put(struct store *s, int64_t meeting_id,
 	sqlite3_stmt *st = stmt(s, ST_OCC_PUT);
 
 	sqlite3_bind_int64(st, 1, meeting_id);
-	bind_text(st, 2, o->date);
-	bind_text(st, 3, o->original_local);
+	sq_text(st, 2, o->date);
+	sq_text(st, 3, o->original_local);
 	sqlite3_bind_int(st, 4, o->cancelled);
-	bind_text(st, 5, o->start_local);
+	sq_text(st, 5, o->start_local);
 	sqlite3_bind_int(st, 6, o->duration_minutes);
 	sqlite3_bind_int(st, 7, o->sequence);
-	return step_done(s, st, err, "cannot store occurrence");
+	return sq_done(s, st, err, "cannot store occurrence");
 }
 
 int
@@ -1162,262 +1293,5 @@ store_occ_clear(struct store *s, int64_t meeting_id, struct err *err)
 	sqlite3_stmt *st = stmt(s, ST_OCC_CLEAR);
 
 	sqlite3_bind_int64(st, 1, meeting_id);
-	return step_done(s, st, err, "cannot clear occurrences");
-}
-
-/* ==== invitations and the outbox: queueing ============================== */
-int
-store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
-    int64_t club_id, bool invite_new, const char *supersede,
-    struct err *err)
-{
-	sqlite3_stmt *st;
-	sqlite3_int64 now = (sqlite3_int64)time(NULL);
-
-	if (invite_new) {
-		st = stmt(s, ST_INVITE_CLUB);
-		sqlite3_bind_int64(st, 1, k->meeting_id);
-		sqlite3_bind_int64(st, 2, now);
-		sqlite3_bind_int64(st, 3, club_id);
-		if (step_done(s, st, err, "cannot record invitations") < 0)
-			return -1;
-	}
-	if (supersede) {
-		st = stmt(s, ST_OUTBOX_SUPERSEDE);
-		sqlite3_bind_int64(st, 1, k->meeting_id);
-		bind_text(st, 2, supersede);
-		if (step_done(s, st, err, "cannot supersede messages") < 0)
-			return -1;
-	}
-	st = stmt(s, ST_OUTBOX_QUEUE_MEETING);
-	sqlite3_bind_int64(st, 1, k->meeting_id);
-	sqlite3_bind_int(st, 2, k->sequence);
-	bind_text(st, 3, k->method);
-	bind_text(st, 4, k->occurrence);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, club_id);
-	if (step_done(s, st, err, "cannot queue messages") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
-}
-
-int
-store_outbox_queue_member(struct store *s, const struct outbox_key *k,
-    int64_t member_id, struct err *err)
-{
-	sqlite3_stmt *st;
-	sqlite3_int64 now = (sqlite3_int64)time(NULL);
-
-	st = stmt(s, ST_INVITE_ONE);
-	sqlite3_bind_int64(st, 1, k->meeting_id);
-	sqlite3_bind_int64(st, 2, member_id);
-	sqlite3_bind_int64(st, 3, now);
-	if (step_done(s, st, err, "cannot record invitation") < 0)
-		return -1;
-	st = stmt(s, ST_OUTBOX_QUEUE_ONE);
-	sqlite3_bind_int64(st, 1, k->meeting_id);
-	sqlite3_bind_int64(st, 2, member_id);
-	sqlite3_bind_int(st, 3, k->sequence);
-	bind_text(st, 4, k->method);
-	bind_text(st, 5, k->occurrence);
-	sqlite3_bind_int64(st, 6, now);
-	return step_done(s, st, err, "cannot queue message");
-}
-
-/* ==== the outbox: sending and showing ================================== */
-static void
-outbox_from_row(sqlite3_stmt *st, struct outbox_row *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->invitation_id = sqlite3_column_int64(st, 1);
-	r->meeting_id = sqlite3_column_int64(st, 2);
-	r->member_id = sqlite3_column_int64(st, 3);
-	r->sequence = sqlite3_column_int(st, 4);
-	col_text(st, 5, r->method, sizeof(r->method));
-	col_text(st, 6, r->occurrence, sizeof(r->occurrence));
-	col_text(st, 7, r->status, sizeof(r->status));
-	r->attempts = sqlite3_column_int(st, 8);
-	r->next_attempt_at = (time_t)sqlite3_column_int64(st, 9);
-	col_text(st, 10, r->last_error, sizeof(r->last_error));
-	col_text(st, 11, r->to, sizeof(r->to));
-	col_text(st, 12, r->subject, sizeof(r->subject));
-	r->created_at = (time_t)sqlite3_column_int64(st, 13);
-	r->sent_at = (time_t)sqlite3_column_int64(st, 14);
-	r->uninvited = sqlite3_column_int(st, 15) != 0;
-}
-
-struct outbox_visit {
-	int (*fn)(const struct outbox_row *r, void *arg);
-	void *arg;
-	struct outbox_row *rows;	/* or into an array, when fn is NULL */
-	int n, limit;
-};
-
-static int
-outbox_visit(sqlite3_stmt *st, void *ctx)
-{
-	struct outbox_visit *v = ctx;
-	struct outbox_row r;
-
-	if (v->fn == NULL) {
-		outbox_from_row(st, &v->rows[v->n++]);
-		return v->n == v->limit;
-	}
-	outbox_from_row(st, &r);
-	return v->fn(&r, v->arg) != 0;
-}
-
-int
-store_outbox_due(struct store *s, time_t now, int lanes, int lane, int limit,
-    struct outbox_row *out, struct err *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_OUTBOX_DUE);
-	struct outbox_visit v = { NULL, NULL, out, 0, limit };
-
-	if (limit <= 0)
-		return 0;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-	sqlite3_bind_int(st, 2, lanes);
-	sqlite3_bind_int(st, 3, lane);
-	sqlite3_bind_int(st, 4, limit);
-	return walk(s, st, outbox_visit, &v, "cannot read the outbox", err);
-}
-
-int
-store_outbox_result(struct store *s, const struct outbox_row *r,
-    struct err *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_OUTBOX_RESULT);
-
-	bind_text(st, 1, r->status);
-	sqlite3_bind_int(st, 2, r->attempts);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)r->next_attempt_at);
-	bind_text(st, 4, r->last_error);
-	bind_text(st, 5, r->subject);
-	if (r->sent_at)
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->sent_at);
-	sqlite3_bind_int64(st, 7, r->id);
-	return step_done(s, st, err, "cannot update the outbox");
-}
-
-int
-store_outbox_each(struct store *s, const char *status, int64_t after,
-    int limit, int (*fn)(const struct outbox_row *r, void *arg), void *arg,
-    struct err *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_OUTBOX_EACH);
-	struct outbox_visit v = { fn, arg, NULL, 0, 0 };
-
-	sqlite3_bind_int64(st, 1, after);
-	if (status)
-		bind_text(st, 2, status);
-	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
-	return walk(s, st, outbox_visit, &v, "cannot list the outbox", err);
-}
-
-static void
-invitation_from_row(sqlite3_stmt *st, void *out)
-{
-	struct invitation *i = out;
-
-	memset(i, 0, sizeof(*i));
-	i->id = sqlite3_column_int64(st, 0);
-	i->meeting_id = sqlite3_column_int64(st, 1);
-	i->member_id = sqlite3_column_int64(st, 2);
-	col_text(st, 3, i->rsvp, sizeof(i->rsvp));
-	i->invited_at = (time_t)sqlite3_column_int64(st, 4);
-	i->responded_at = (time_t)sqlite3_column_int64(st, 5);
-}
-
-int
-store_invitation_get(struct store *s, int64_t id, struct invitation *out,
-    struct err *err)
-{
-	return get_by_id(s, ST_INVITATION_GET, id, invitation_from_row, out,
-	    "invitation", err);
-}
-
-int
-store_invitation_answer(struct store *s, int64_t id, const char *rsvp,
-    struct err *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_INVITATION_ANSWER);
-
-	bind_text(st, 1, rsvp);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 3, id);
-	return step_done(s, st, err, "cannot record the answer");
-}
-
-struct attendee_visit {
-	int (*fn)(const struct attendee *a, void *arg);
-	void *arg;
-};
-
-static int
-attendee_visit(sqlite3_stmt *st, void *ctx)
-{
-	struct attendee_visit *v = ctx;
-	struct attendee a;
-
-	memset(&a, 0, sizeof(a));
-	col_text(st, 0, a.name, sizeof(a.name));
-	col_text(st, 1, a.email, sizeof(a.email));
-	col_text(st, 2, a.city, sizeof(a.city));
-	col_text(st, 3, a.state, sizeof(a.state));
-	a.distance_miles = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 :
-	    sqlite3_column_double(st, 4);
-	a.mode = model_mode_parse((const char *)sqlite3_column_text(st, 5));
-	col_text(st, 6, a.rsvp, sizeof(a.rsvp));
-	a.invited_at = (time_t)sqlite3_column_int64(st, 7);
-	a.responded_at = (time_t)sqlite3_column_int64(st, 8);
-	a.member_id = sqlite3_column_int64(st, 9);
-	a.invitation_id = sqlite3_column_int64(st, 10);
-	return v->fn(&a, v->arg) != 0;
-}
-
-int
-store_attendees_each(struct store *s, int64_t meeting_id,
-    int (*fn)(const struct attendee *a, void *arg), void *arg,
-    struct err *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_ATTENDEES);
-	struct attendee_visit v = { fn, arg };
-
-	sqlite3_bind_int64(st, 1, meeting_id);
-	return walk(s, st, attendee_visit, &v, "cannot list attendees", err);
-}
-
-int
-store_member_unsubscribe(struct store *s, int64_t member_id,
-    struct err *err)
-{
-	sqlite3_stmt *st = stmt(s, ST_MEMBER_UNSUBSCRIBE);
-
-	sqlite3_bind_int64(st, 1, member_id);
-	if (step_done(s, st, err, "cannot unsubscribe") < 0)
-		return -1;
-	st = stmt(s, ST_OUTBOX_DROP_MEMBER);
-	sqlite3_bind_int64(st, 1, member_id);
-	return step_done(s, st, err, "cannot drop queued messages");
-}
-
-int
-store_uninvite_club(struct store *s, int64_t club_id, struct err *err)
-{
-	static const enum stmt_id steps[] = { ST_UNINVITE_MARK,
-		ST_UNINVITE_DROP, ST_UNINVITE_QUEUE };
-	size_t i;
-
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		sqlite3_stmt *st = stmt(s, steps[i]);
-
-		sqlite3_bind_int64(st, 1, club_id);
-		if (steps[i] == ST_UNINVITE_QUEUE)
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-		if (step_done(s, st, err, "cannot withdraw invitations") < 0)
-			return -1;
-	}
-	return 0;
+	return sq_done(s, st, err, "cannot clear occurrences");
 }
