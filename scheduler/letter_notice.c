@@ -66,13 +66,14 @@ upcoming_write(struct service *svc, struct store *st, const struct club *c,
     const char *tz, struct buf *text, struct buf *html, struct err *err)
 {
 	struct upcoming *u = xcalloc(1, sizeof(*u));
+	struct club again;
 	char when[128];
 	size_t i;
 
 	u->cfg = service_config(svc);
 	u->club = c;
 	u->now = time(NULL);
-	if (meeting_list(st, c->id, NULL, upcoming_add, u, err) < 0) {
+	if (meeting_list(st, c->id, &again, upcoming_add, u, err) < 0) {
 		free(u);
 		return -1;
 	}

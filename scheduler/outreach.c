@@ -398,3 +398,12 @@ out_rollback:
 	store_rollback(st);
 	return -1;
 }
+
+int
+outreach_contacts(struct store *st, int64_t club_id, const char *status,
+    int64_t after, int limit, int (*fn)(const struct contact *c, void *arg),
+    void *arg, struct err *err)
+{
+	return store_contact_each(st, club_id, status, time(NULL), after, limit,
+	    fn, arg, err);
+}

@@ -72,6 +72,11 @@ int outreach_contact_log(struct service *svc, struct store *st,
     int64_t member_id, const struct contact_input *in, struct contact *out,
     struct err *err);
 
+/* Tasks of club_id (0: every club), status open/overdue/done or NULL. */
+int outreach_contacts(struct store *st, int64_t club_id, const char *status,
+    int64_t after, int limit, int (*fn)(const struct contact *c, void *arg),
+    void *arg, struct err *err);
+
 /* Sets the do_not_contact status: no calls, texts or mail of any kind. */
 int outreach_do_not_contact(struct store *st, int64_t member_id,
     struct err *err);

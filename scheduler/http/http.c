@@ -50,6 +50,7 @@ static const struct {
 	{ http_api_routes, &http_api_nroutes },
 	{ http_meeting_routes, &http_meeting_nroutes },
 	{ http_invite_routes, &http_invite_nroutes },
+	{ http_member_routes, &http_member_nroutes },
 	{ http_web_routes, &http_web_nroutes },
 };
 

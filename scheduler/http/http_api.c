@@ -283,6 +283,8 @@ h_members_list(struct request *rq, struct response *rs)
 			return;
 		}
 	}
+	if (!http_member_statuses(rq, rs, &f))
+		return;
 	l.items = json_array();
 	err_clear(&err);
 	if (member_list(rq->store, &f, add_member, &l, &err) < 0) {

@@ -105,6 +105,10 @@ void http_page_message(struct response *rs, unsigned status,
 json_t *http_body_object(struct request *rq, struct response *rs,
     bool empty_ok);
 const char *http_query(struct request *rq, const char *name);
+/* The ?status= and ?email_status= filters of a member list into f;
+ * false after a 400. */
+bool http_member_statuses(struct request *rq, struct response *rs,
+    struct member_filter *f);
 /* Whether s has the shape YYYY-MM-DD (the domain checks the date). */
 bool http_date_param(const char *s);
 /* Whether the body is a form post (or empty). */
@@ -162,6 +166,8 @@ extern const struct route http_meeting_routes[];
 extern const size_t http_meeting_nroutes;
 extern const struct route http_invite_routes[];
 extern const size_t http_invite_nroutes;
+extern const struct route http_member_routes[];
+extern const size_t http_member_nroutes;
 extern const struct route http_web_routes[];
 extern const size_t http_web_nroutes;
 

@@ -177,9 +177,12 @@ http_json_member(struct request *rq, const struct member *m)
 	json_t *o = json_object();
 	char url[512];
 
+	bool blanked = strcmp(m->removed_reason, "prank") == 0;
+
 	json_object_set_new(o, "id", json_integer(m->id));
 	json_object_set_new(o, "name", json_string(m->name));
-	json_object_set_new(o, "email", json_string(m->email));
+	/* A prank's address is gone; only its hash is kept. */
+	json_object_set_new(o, "email", json_string(blanked ? "" : m->email));
 	json_object_set_new(o, "zip", str_or_null(m->place.zip));
 	json_object_set_new(o, "city", str_or_null(m->place.city));
 	json_object_set_new(o, "state", str_or_null(m->place.state));
@@ -188,6 +191,10 @@ http_json_member(struct request *rq, const struct member *m)
 	json_object_set_new(o, "preferred_channel",
 	    str_or_null(m->preferred_channel));
 	json_object_set_new(o, "unsubscribed", json_boolean(m->unsubscribed));
+	json_object_set_new(o, "status", json_string(m->status));
+	json_object_set_new(o, "removed_reason", str_or_null(m->removed_reason));
+	json_object_set_new(o, "email_status", json_string(m->email_status));
+	json_object_set_new(o, "phone_status", json_string(m->phone_status));
 	json_object_set_new(o, "assignment", http_json_assignment(&m->assignment));
 	token_link_url(rq->svc, "/feeds/", "feed", m->id, ".ics", url,
 	    sizeof(url));
