@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "check.h"
 #include "err.h"
+#include "fixtures.h"
 #include "geo_db.h"
 #include "usmap.h"
 
@@ -320,6 +321,59 @@ test_svg_refuses_bad_input(void)
 	buf_release(&b);
 }
 
+static uint64_t rng_state = 0x75a9a9d07e57ab1eULL;
+
+static double
+rng_in(double lo, double hi)
+{
+	return lo + (hi - lo) * (double)(splitmix64(&rng_state) >> 11) /
+	    9007199254740992.0;
+}
+
+/* Many dots, some anywhere on (or off) the sphere: every member is either
+ * shown or counted as not, the dots stay at most 20,000 on a coarser grid,
+ * and the sum of data-count is what is shown. */
+static void
+test_svg_many_dots_any_position(void)
+{
+	enum { N = 60000 };
+	struct usmap_dot *d = calloc(N, sizeof(*d));
+	struct buf b;
+	struct err err = { 0 };
+	struct usmap_stats st;
+	int64_t total = 0;
+	size_t i;
+
+	CHECK(d != NULL);
+	if (d == NULL)
+		return;
+	for (i = 0; i < N; i++) {
+		bool wild = i % 10 == 0;
+
+		d[i].lat = wild ? rng_in(-120, 120) : rng_in(25, 49);
+		d[i].lon = wild ? rng_in(-400, 400) : rng_in(-124, -67);
+		if (i % 997 == 0)
+			d[i].lat = NAN;
+		d[i].mode = (enum usmap_mode)(i % 3);
+		d[i].count = (int64_t)(i % 7) + 1;
+		d[i].has_club = i % 2 == 0;
+		d[i].club_lat = rng_in(-100, 100);
+		d[i].club_lon = rng_in(-200, 200);
+		total += d[i].count;
+	}
+	buf_init(&b);
+	CHECK(usmap_svg(&b, NULL, 0, d, N, true, &st, &err) == 0);
+	CHECK(st.members_shown + st.members_hidden == total);
+	CHECK(st.members_hidden > 0);
+	CHECK(sum_counts(b.data) == st.members_shown);
+	CHECK(st.grid > 1);
+	CHECK(st.dots <= 20000);
+	CHECK(count_of(b.data, "<circle class=\"dot ") == st.dots);
+	CHECK(count_of(b.data, "M") - 52 >= st.links);
+	buf_release(&b);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -331,5 +385,6 @@ main(void)
 	RUN(test_svg_lines_only_when_asked);
 	RUN(test_svg_counts_what_is_off_the_map);
 	RUN(test_svg_refuses_bad_input);
+	RUN(test_svg_many_dots_any_position);
 	return check_done();
 }
