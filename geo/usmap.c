@@ -324,7 +324,7 @@ static const char *const mode_fill[] = { "#0072b2", "#e69f00", "#cc79a7" };
 static double
 dot_radius(int64_t count)
 {
-	double r = 1.2 + 0.6 * sqrt((double)count);
+	double r = 2 + 0.6 * sqrt((double)count);
 
 	return r < 9 ? r : 9;
 }
@@ -332,9 +332,9 @@ dot_radius(int64_t count)
 static double
 club_radius(int64_t activity)
 {
-	double r = 2.5 + 0.5 * sqrt((double)activity);
+	double r = 3 + 0.6 * sqrt((double)activity);
 
-	return r < 8 ? r : 8;
+	return r < 9 ? r : 9;
 }
 
 /* A line of data/states.tsv: "fips usps name path". */
