@@ -70,7 +70,7 @@ struct usmap_stats {
 	int64_t members_hidden;	/* members outside the map */
 	size_t dots;		/* dot elements drawn */
 	size_t links;		/* link segments drawn */
-	int grid;		/* pixels: dots closer are merged (>= 1) */
+	int grid;		/* cell size, px: dots in one cell merge */
 };
 
 /*
