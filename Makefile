@@ -87,6 +87,10 @@ $(B)/bench/bench_geo: $(B)/bench/bench_geo.o $(LIB_GEO) $(LIB_COMMON)
 	$(link)
 $(B)/bench/bench_ics: $(B)/bench/bench_ics.o $(LIB_ICS) $(LIB_COMMON)
 	$(link)
+$(B)/tests/test_usmap: $(B)/tests/unit/test_usmap.o $(LIB_GEO) $(LIB_COMMON)
+	$(link)
+$(B)/bench/bench_usmap: $(B)/bench/bench_usmap.o $(LIB_GEO) $(LIB_COMMON)
+	$(link)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -97,6 +101,7 @@ $(B)/%.o: %.S
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/geo/zipdata.o: data/zips.tsv
+$(B)/geo/statesdata.o: data/states.tsv
 $(B)/web/assets.o: web/secretary.html web/app.js web/app.css
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
