@@ -26,35 +26,13 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, eq, done, wait_for, Server, BIN    # noqa: E402
+from tlslib import make_ca                                  # noqa: E402
 from invite_lib import (Sink, new_club, new_member, new_meeting,  # noqa: E402
                         outbox, FAST_ENV, MAIL_FROM, BASE_URL)
 
 CLUB_ZIP = "60601"
 REMOTE = ("Ann Arbor", "ann@remote.test", "61701")
 USER, PASSWORD = "clubuser", "s3cret-pass"
-
-
-def openssl(*args, cwd):
-    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True,
-                   capture_output=True)
-
-
-def make_ca(d):
-    """A private CA and a localhost certificate it signed, in d."""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", "/CN=clubmatch test CA", "-keyout", "ca.key",
-            "-out", "ca.pem", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-            "-keyout", "server.key", "-out", "server.csr", cwd=d)
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
-                "extendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem",
-            "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-            "-extfile", "ext.cnf", "-out", "server.pem", cwd=d)
-    return (os.path.join(d, "ca.pem"),
-            (os.path.join(d, "server.pem"), os.path.join(d, "server.key")))
 
 
 def expected_ehlo():
