@@ -91,11 +91,21 @@ def stop(s):
 
 def run_starttls(ca, cert):
     sink = Sink(tls="starttls", cert=cert).start()
-    s = server(sink, ["--smtp-ca-file", ca]).start()
+    # With this base URL "List-Unsubscribe: <...>" is about 92 octets.
+    s = server(sink, ["--smtp-ca-file", ca, "--base-url",
+                      "https://clubs.example.org"]).start()
     try:
         queue_invitation(s)
         msgs = sink.wait_for(1)
         eq(len(msgs), 1, "starttls: the invitation arrived")
+        head = msgs[0].data.split(b"\r\n\r\n", 1)[0] if msgs else b""
+        # Over 78 only a token that no folding can split (one word
+        # after the leading white space of a continuation line).
+        long_lines = [ln for ln in head.split(b"\r\n") if len(ln) > 78
+                      and (not ln[:1].isspace() or b" " in ln.strip())]
+        eq(long_lines, [], "header lines: none over 78 octets")
+        check(b"List-Unsubscribe:\r\n <https://clubs.example.org/" in head,
+              "header lines: List-Unsubscribe folded after the colon", head)
         check(msgs and all(m.tls for m in msgs),
               "starttls: it came encrypted (STARTTLS)")
         check(wait_for(lambda: all(r["status"] == "sent"
