@@ -78,6 +78,9 @@ $(B)/tests/test_store: $(B)/tests/unit/test_store.o $(LIB_STORE) $(LIB_COMMON)
 $(B)/tests/test_match: $(B)/tests/unit/test_match.o $(B)/$(S)/match.o \
     $(B)/$(S)/store/model.o $(LIB_GEO) $(LIB_COMMON)
 	$(link)
+$(B)/tests/test_mail: $(B)/tests/unit/test_mail.o $(B)/$(S)/mail/mail.o \
+    $(LIB_ICS) $(LIB_COMMON)
+	$(link)
 $(B)/tests/tools/ics_%: $(B)/tests/tools/ics_%.o $(LIB_ICS) $(LIB_COMMON)
 	$(link)
 $(B)/tests/tools/mailsend: $(B)/tests/tools/mailsend.o \

@@ -128,6 +128,19 @@ text_is_clean(const char *s, size_t max_bytes, bool allow_newlines)
 		 * them. */
 		if (l == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
 			return false;
+		/* One line of text shows what it says: no line or paragraph
+		 * separator (U+2028, U+2029), bidirectional override
+		 * (U+202A..U+202E, U+2066..U+2069) or zero-width character
+		 * (U+200B..U+200D, U+FEFF) that would reorder or hide what
+		 * a Subject or a From name shows (CONTRACT §9). */
+		if (!allow_newlines && l == 3 &&
+		    ((p[i] == 0xe2 && p[i + 1] == 0x80 &&
+		    ((p[i + 2] >= 0x8b && p[i + 2] <= 0x8d) ||
+		    (p[i + 2] >= 0xa8 && p[i + 2] <= 0xae))) ||
+		    (p[i] == 0xe2 && p[i + 1] == 0x81 && p[i + 2] >= 0xa6 &&
+		    p[i + 2] <= 0xa9) ||
+		    (p[i] == 0xef && p[i + 1] == 0xbb && p[i + 2] == 0xbf)))
+			return false;
 		i += l;
 	}
 	return true;

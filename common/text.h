@@ -52,7 +52,10 @@ bool text_utf8_valid(const char *s, size_t len, size_t *chars);
  * True when the C string s is 1..max_bytes bytes of valid UTF-8 holding
  * no control character: no C0 control (U+0000..U+001F) other than \n, \t
  * and \r, and those only when allow_newlines; no DEL (U+007F); no C1
- * control (U+0080..U+009F, NEL among them).  Names and subjects go into
+ * control (U+0080..U+009F, NEL among them); and, unless allow_newlines
+ * (one line of text), no line or paragraph separator (U+2028, U+2029),
+ * bidirectional override (U+202A..U+202E, U+2066..U+2069) or zero-width
+ * character (U+200B..U+200D, U+FEFF).  Names and subjects go into
  * mail headers and iCalendar lines, which such characters could end or
  * corrupt (docs/email.md, docs/calendar.md); docs/api.md states the limit
  * for names.  NULL is not clean.

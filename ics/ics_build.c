@@ -651,6 +651,14 @@ ics_download_build(const struct ics_event *ev, time_t dtstamp, size_t *len,
 	return publish_build(ev->title, ev, 1, -1, dtstamp, true, len, err);
 }
 
+int
+ics_event_buildable(const struct ics_event *ev, struct err *err)
+{
+	struct ics_series s;
+
+	return event_check(ev, &s, err);
+}
+
 /* ------------------------------------------------------------------ */
 /* The gate                                                            */
 /* ------------------------------------------------------------------ */

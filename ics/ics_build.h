@@ -89,6 +89,14 @@ char *ics_feed_build(const char *calname, const struct ics_event *events,
     struct err *err);
 
 /*
+ * Whether ics_feed_build() can write ev: 0, or -1 with *err saying why
+ * (as the builder would fail).  A feed checks each event with this and
+ * leaves out the one it refuses (a meeting stored by an older version,
+ * or restored from one), instead of failing for every event.
+ */
+int ics_event_buildable(const struct ics_event *ev, struct err *err);
+
+/*
  * One meeting as a PUBLISH calendar, for the .ics download: as a feed of
  * one event without an alarm, except that a cancelled series is written
  * with STATUS:CANCELLED (so whoever imported it sees it cancelled)

@@ -119,6 +119,113 @@ by_set(const short *by)
 	return by[0] != ICAL_RECURRENCE_ARRAY_MAX;
 }
 
+/* The rule parts we know, with the range of each number in them (0 0:
+ * not numbers).  libical takes a repeated part silently (the last or
+ * the first wins, depending on the part) and wraps numbers it keeps in
+ * a short: each part once, and every number in its range. */
+static const struct rule_part {
+	const char *name;	/* without the '=' */
+	long min, max;		/* of each number; 0 0 for words */
+	bool nonzero;		/* 0 is not allowed */
+} RULE_PARTS[] = {
+	{ "FREQ", 0, 0, false },
+	{ "UNTIL", 0, 0, false },
+	{ "COUNT", 1, ICS_COUNT_MAX, false },
+	{ "INTERVAL", 1, 1000, false },
+	{ "BYSECOND", 0, 60, false },
+	{ "BYMINUTE", 0, 59, false },
+	{ "BYHOUR", 0, 23, false },
+	{ "BYDAY", 0, 0, false },
+	{ "BYMONTHDAY", -31, 31, true },
+	{ "BYYEARDAY", -366, 366, true },
+	{ "BYWEEKNO", -53, 53, true },
+	{ "BYMONTH", 1, 12, false },
+	{ "BYSETPOS", -366, 366, true },
+	{ "WKST", 0, 0, false },
+	{ "RSCALE", 0, 0, false },
+	{ "SKIP", 0, 0, false },
+};
+
+/* Every number of the comma list v (len bytes) within p's range. */
+static int
+rule_numbers(const struct rule_part *p, const char *v, size_t len,
+    struct err *err)
+{
+	const char *end = v + len, *q = v;
+	char num[16], *e;
+	size_t n;
+	long x;
+
+	while (q <= end) {
+		const char *c = memchr(q, ',', (size_t)(end - q));
+
+		if (c == NULL)
+			c = end;
+		n = (size_t)(c - q);
+		if (n == 0 || n >= sizeof(num))
+			goto bad;
+		memcpy(num, q, n);
+		num[n] = '\0';
+		errno = 0;
+		x = strtol(num, &e, 10);
+		if (errno != 0 || *e != '\0' || x < p->min || x > p->max ||
+		    (p->nonzero && x == 0))
+			goto bad;
+		q = c + 1;
+	}
+	return 0;
+bad:
+	return err_set_field(err, ERR_INVALID, "rrule", "%s must be %s%ld to "
+	    "%ld%s", p->name, strcmp(p->name, "INTERVAL") == 0 ||
+	    strcmp(p->name, "COUNT") == 0 ? "between " : "numbers from ",
+	    p->min, p->max, p->nonzero ? ", not 0" : "");
+}
+
+/* The rule's parts, before libical sees them: NAME=VALUE each, known,
+ * once each, numbers in range. */
+static int
+rule_parts_check(const char *text, struct err *err)
+{
+	bool seen[sizeof(RULE_PARTS) / sizeof(RULE_PARTS[0])] = { false };
+	const char *q = text, *semi, *eq;
+	size_t i, n;
+
+	while (*q != '\0') {
+		semi = strchr(q, ';');
+		n = semi ? (size_t)(semi - q) : strlen(q);
+		eq = memchr(q, '=', n);
+		if (eq == NULL || eq == q || eq + 1 == q + n)
+			return err_set_field(err, ERR_INVALID, "rrule",
+			    "cannot parse recurrence rule part '%.*s': use "
+			    "NAME=VALUE", (int)(n > 40 ? 40 : n), q);
+		for (i = 0; i < sizeof(RULE_PARTS) / sizeof(RULE_PARTS[0]); i++)
+			if (strlen(RULE_PARTS[i].name) == (size_t)(eq - q) &&
+			    strncasecmp(RULE_PARTS[i].name, q,
+			    (size_t)(eq - q)) == 0)
+				break;
+		if (i == sizeof(RULE_PARTS) / sizeof(RULE_PARTS[0]))
+			return err_set_field(err, ERR_INVALID, "rrule",
+			    "unknown recurrence rule part '%.*s'",
+			    (int)(eq - q > 40 ? 40 : eq - q), q);
+		if (seen[i])
+			return err_set_field(err, ERR_INVALID, "rrule",
+			    "%s is given twice in the recurrence rule",
+			    RULE_PARTS[i].name);
+		seen[i] = true;
+		if ((RULE_PARTS[i].min != 0 || RULE_PARTS[i].max != 0) &&
+		    rule_numbers(&RULE_PARTS[i], eq + 1,
+		    (size_t)(q + n - eq - 1), err) == -1)
+			return -1;
+		if (semi == NULL)
+			break;
+		q = semi + 1;
+		if (*q == '\0')
+			return err_set_field(err, ERR_INVALID, "rrule",
+			    "the recurrence rule ends with ';'");
+	}
+	return 0;
+}
+
 static int
 rule_parse(const struct ics_series *s, const char *text,
     struct icalrecurrencetype *out, bool *has_until, time_t *until_utc,
@@ -127,9 +234,6 @@ rule_parse(const struct ics_series *s, const char *text,
 	struct icalrecurrencetype r;
 	struct icaltimetype u;
 	const struct ics_zone *z = s->zone;
-	const char *iv;
-	char *end;
-	long n;
 
 	if (strncasecmp(text, "RRULE:", 6) == 0)
 		text += 6;
@@ -138,14 +242,10 @@ rule_parse(const struct ics_series *s, const char *text,
 		return err_set_field(err, ERR_INVALID, "rrule",
 		    "cannot parse recurrence rule '%.80s'", text);
 	/* libical keeps INTERVAL in a short and wraps larger values
-	 * silently (70000 becomes 4464): bound it before it parses. */
-	if ((iv = strcasestr(text, "INTERVAL=")) != NULL) {
-		errno = 0;
-		n = strtol(iv + 9, &end, 10);
-		if (errno != 0 || end == iv + 9 || n < 1 || n > 1000)
-			return err_set_field(err, ERR_INVALID, "rrule",
-			    "INTERVAL must be between 1 and 1000");
-	}
+	 * silently (70000 becomes 4464), and takes a part given twice:
+	 * check every part before it parses. */
+	if (rule_parts_check(text, err) == -1)
+		return -1;
 	r = icalrecurrencetype_from_string(text);
 	if (r.rscale) {
 		free(r.rscale);

@@ -217,7 +217,11 @@ hdr_begin(struct hdr *h, struct buf *b, const char *name)
 static void
 hdr_token(struct hdr *h, const char *tok, size_t n)
 {
-	if (h->col > h->start && h->col + 1 + n > HDR_SOFT) {
+	/* Fold before a token that would pass the soft limit, the first
+	 * one too ("List-Unsubscribe:" CRLF SP "<url>") when it then fits:
+	 * a token longer than a whole line stays where it is. */
+	if (h->col + 1 + n > HDR_SOFT &&
+	    (h->col > h->start || 1 + n <= HDR_SOFT)) {
 		buf_add(h->b, "\r\n ", 3);
 		h->col = 1;
 	} else {

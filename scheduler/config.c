@@ -30,6 +30,7 @@ static const struct flag FLAGS[] = {
 	F("smtp", smtp),
 	F("smtp-user", smtp_user),
 	{ "smtp-password-file", 0, false },
+	F("smtp-ca-file", smtp_ca_file),
 	{ "mail-from", 0, false },
 	F("maildir", maildir),
 	F("admin-token-file", admin_token_file),
@@ -231,6 +232,8 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		cfg->video_url_template = "https://meet.jit.si/{room}";
 	if (cfg->smtp && cfg->smtp[0] == '\0')
 		cfg->smtp = NULL;
+	if (cfg->smtp_ca_file && cfg->smtp_ca_file[0] == '\0')
+		cfg->smtp_ca_file = NULL;
 	if (raw->base_url)
 		snprintf(cfg->base_url, sizeof(cfg->base_url), "%s",
 		    raw->base_url);

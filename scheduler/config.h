@@ -23,6 +23,9 @@ struct config {
 	const char *smtp;		/* NULL: write to the Maildir */
 	const char *smtp_user;
 	char *smtp_password;		/* read from --smtp-password-file */
+	const char *smtp_ca_file;	/* --smtp-ca-file: a PEM CA trusted
+					 * besides the system's, for SMTP and
+					 * IMAP (mail_curl_tls()); or NULL */
 	char mail_from[256];
 	const char *maildir;
 	const char *admin_token_file;	/* NULL: var/admin.token, created */

@@ -42,14 +42,27 @@ build(const struct config *cfg, const struct club *c, const char *calname,
 {
 	struct meeting_ics *ics = xcalloc(f->n ? f->n : 1, sizeof(*ics));
 	struct ics_event *events = xcalloc(f->n ? f->n : 1, sizeof(*events));
-	size_t i;
+	struct err bad;
+	size_t i, n = 0;
 
 	for (i = 0; i < f->n; i++) {
 		meeting_to_ics(&f->meetings[i], c, cfg, &ics[i]);
-		events[i] = ics[i].ev;
+		err_clear(&bad);
+		/* One meeting the builder refuses (say a rule stored by an
+		 * older version) must not take every other meeting out of
+		 * the members' calendars: it is left out and logged
+		 * (docs/calendar.md, "Feed and download"). */
+		if (ics_event_buildable(&ics[i].ev, &bad) == -1) {
+			fprintf(stderr, "clubmatch: feed: meeting %lld left "
+			    "out: %s%s%s\n", (long long)f->meetings[i].id,
+			    bad.field[0] ? bad.field : "", bad.field[0] ?
+			    ": " : "", bad.msg);
+			continue;
+		}
+		events[n++] = ics[i].ev;
 	}
 	out->modified = f->modified;
-	out->text = ics_feed_build(calname, events, f->n, FEED_ALARM_MINUTES,
+	out->text = ics_feed_build(calname, events, n, FEED_ALARM_MINUTES,
 	    f->modified, &out->len, err);
 	free(events);
 	free(ics);
@@ -93,9 +106,21 @@ feed_meeting(const struct config *cfg, const struct meeting *m,
 {
 	struct meeting_ics *mi = xmalloc(sizeof(*mi));
 
+	struct err bad;
+
 	meeting_to_ics(m, c, cfg, mi);
 	out->modified = m->updated_at;
-	out->text = ics_download_build(&mi->ev, m->updated_at, &out->len, err);
+	err_clear(&bad);
+	out->text = ics_download_build(&mi->ev, m->updated_at, &out->len,
+	    &bad);
 	free(mi);
-	return out->text ? 0 : -1;
+	if (out->text != NULL)
+		return 0;
+	/* Nothing in the request was wrong (a GET): the stored meeting
+	 * is, and only an edit fixes it. */
+	fprintf(stderr, "clubmatch: feed: meeting %lld cannot be written: "
+	    "%s\n", (long long)m->id, bad.msg);
+	return err_set_field(err, bad.code == ERR_INVALID ? ERR_CONFLICT :
+	    bad.code, bad.field, "the stored meeting cannot be written as a "
+	    "calendar: %s; fix it with PATCH", bad.msg);
 }

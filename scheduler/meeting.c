@@ -133,11 +133,15 @@ meeting_apply(struct meeting *m, const struct club *c,
 		return err_set_field(err, ERR_INVALID, "title", "title must "
 		    "be 1 to 200 characters of text without control "
 		    "characters");
-	if (in->description && (strlen(in->description) >= TEXT_MAX_LEN ||
-	    !text_ok(in->description, TEXT_MAX_LEN, true)))
+	if (in->description && strlen(in->description) >= TEXT_MAX_LEN)
 		return err_set_field(err, ERR_INVALID, "description",
 		    "description must be at most %d bytes of text",
 		    TEXT_MAX_LEN);
+	if (in->description && !text_ok(in->description, TEXT_MAX_LEN, true))
+		return err_set_field(err, ERR_INVALID, "description",
+		    "description must be UTF-8 text without control characters "
+		    "(U+0080..U+009F, NEL U+0085 among them): write a new "
+		    "line as \\n");
 	if (in->location && (strlen(in->location) >= sizeof(m->location) ||
 	    !text_ok(in->location, sizeof(m->location) - 1, false)))
 		return err_set_field(err, ERR_INVALID, "location", "location "

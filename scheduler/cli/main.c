@@ -59,6 +59,7 @@ static const char USAGE_SERVE[] =
 "                              without it mail goes to the Maildir\n"
 "  --smtp-user USER            SMTP AUTH user\n"
 "  --smtp-password-file FILE   SMTP AUTH password (first line of FILE)\n"
+"  --smtp-ca-file FILE         a PEM CA trusted besides the system's\n"
 "  --mail-from ADDR            sender and ORGANIZER (clubmatch@HOSTNAME)\n"
 "  --maildir DIR               Maildir used without --smtp (var/mail)\n"
 "  --admin-token-file FILE     admin token (first line); without it a\n"

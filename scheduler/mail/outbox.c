@@ -274,6 +274,8 @@ outbox_start(struct service *svc, struct err *err)
 	mc.smtp_user = cfg->smtp_user;
 	mc.smtp_password = cfg->smtp_password;
 	mc.maildir = cfg->maildir;
+	mc.ca_file = cfg->smtp_ca_file;
+	mc.mail_from = cfg->mail_from;
 	mc.timeout_seconds = cfg->smtp_timeout;
 	pthread_mutex_init(&ob->lock, NULL);
 	pthread_cond_init(&ob->wake, NULL);

@@ -8,7 +8,8 @@ told to misbehave.
     ... deliver to sink.url (smtp://127.0.0.1:PORT) ...
     sink.wait_for(3)             # until 3 messages are in, or a timeout
     m = sink.messages[0]         # .mail_from, .rcpt_tos, .data (bytes),
-                                 # .conn (which connection), .time
+                                 # .conn (which connection), .time,
+                                 # .tls (came encrypted)
     sink.connections             # SMTP sessions that said EHLO/HELO
     sink.set_mode("tempfail", n=3)            # 451 to RCPT, next 3 messages
     sink.set_mode("permfail", n=1, at="data") # 554 after the data
@@ -16,6 +17,14 @@ told to misbehave.
     sink.set_mode("accept")      # back to normal (also frees hung sessions)
     sink.down(); sink.up()       # stop / start listening on the same port
     sink.stop()
+
+TLS (tls=None: plain SMTP, STARTTLS not offered):
+    sink = SmtpSink(tls="starttls", cert=(CERT_PEM, KEY_PEM))
+    sink = SmtpSink(tls="smtps", cert=(CERT_PEM, KEY_PEM))   # implicit TLS
+    sink.url                     # smtp:// or smtps://localhost:PORT
+    sink.ehlo_names              # the EHLO/HELO argument of each greeting
+    sink.auth_commands           # one bool per AUTH command received:
+                                 # was the session encrypted then
 
 Modes, each for the next n transactions (n=None: until changed):
   "accept"    take everything (the default)
@@ -37,8 +46,10 @@ import threading
 import time
 import warnings
 
+import ssl
+
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
 
 # AUTH without TLS is what a loopback test wants; aiosmtpd warns about it
 # on every session, and its deprecation notes are not ours to fix.
@@ -58,6 +69,7 @@ class SinkMessage:
         self.rcpt_tos = list(rcpt_tos)  # envelope recipients (list of str)
         self.data = data                # the message bytes as received
         self.conn = conn                # number of the connection (1, 2...)
+        self.tls = False                # came over TLS (STARTTLS or SMTPS)
         self.time = time.time()
 
     def __repr__(self):
@@ -84,11 +96,15 @@ class _Handler:
                           responses):
         self._session_conn(session)
         session.host_name = hostname
+        with self.sink._lock:
+            self.sink.ehlo_names.append(hostname)
         return responses
 
     async def handle_HELO(self, server, session, envelope, hostname):
         self._session_conn(session)
         session.host_name = hostname
+        with self.sink._lock:
+            self.sink.ehlo_names.append(hostname)
         return "250 %s" % server.hostname
 
     async def _misbehave(self, stage):
@@ -133,16 +149,52 @@ class _Handler:
         conn = self._session_conn(session)
         msg = SinkMessage(envelope.mail_from, envelope.rcpt_tos,
                           envelope.original_content, conn)
+        msg.tls = (self.sink.tls == "smtps" or
+                   getattr(session, "ssl", None) is not None)
         with self.sink._lock:
             self.sink.messages.append(msg)
         return "250 2.0.0 OK queued as %d" % len(self.sink.messages)
 
 
+class _RecordingSMTP(SMTP):
+    """aiosmtpd's SMTP that notes every AUTH command before it acts on
+    it, refused ones included: a test can then say none was sent."""
+
+    def __init__(self, sink, *args, **kw):
+        super().__init__(*args, **kw)
+        self._sink = sink
+
+    async def smtp_AUTH(self, arg):
+        encrypted = (self._sink.tls == "smtps" or
+                     self._tls_protocol is not None)
+        with self._sink._lock:
+            self._sink.auth_commands.append(encrypted)
+        return await super().smtp_AUTH(arg)
+
+
+class _Controller(Controller):
+    def __init__(self, sink, *args, **kw):
+        super().__init__(*args, **kw)
+        self._sink = sink
+
+    def factory(self):
+        return _RecordingSMTP(self._sink, self.handler, **self.SMTP_kwargs)
+
+
 class SmtpSink:
-    def __init__(self, host="127.0.0.1", port=None, auth=None):
+    def __init__(self, host="127.0.0.1", port=None, auth=None, tls=None,
+                 cert=None):
         self.host = host
         self.port = port or _free_port()
         self.auth = auth                # (user, password) or None
+        if tls not in (None, "starttls", "smtps"):
+            raise ValueError("tls must be None, 'starttls' or 'smtps'")
+        if tls is not None and cert is None:
+            raise ValueError("tls needs cert=(CERT_PEM, KEY_PEM)")
+        self.tls = tls
+        self.cert = cert
+        self.ehlo_names = []
+        self.auth_commands = []
         self.messages = []
         self.connections = 0
         self.refused = 0
@@ -157,7 +209,16 @@ class SmtpSink:
 
     @property
     def url(self):
-        return "smtp://%s:%d" % (self.host, self.port)
+        if self.tls is None:
+            return "smtp://%s:%d" % (self.host, self.port)
+        # A name the certificate holds (it names localhost too).
+        return "%s://localhost:%d" % (
+            "smtps" if self.tls == "smtps" else "smtp", self.port)
+
+    def _tls_context(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*self.cert)
+        return ctx
 
     def _authenticate(self, server, session, envelope, mechanism, data):
         user = data.login.decode("utf-8", "replace")
@@ -173,11 +234,15 @@ class SmtpSink:
         if self.auth is not None:
             kw = dict(authenticator=self._authenticate, auth_required=True,
                       auth_require_tls=False)
+        if self.tls == "starttls":
+            kw["tls_context"] = self._tls_context()
+        elif self.tls == "smtps":
+            kw["ssl_context"] = self._tls_context()
         deadline = time.time() + 10
         while True:
             try:
-                self._controller = Controller(
-                    self._handler, hostname=self.host, port=self.port,
+                self._controller = _Controller(
+                    self, self._handler, hostname=self.host, port=self.port,
                     server_hostname="smtpsink.test", **kw)
                 self._controller.start()
                 return self
@@ -223,6 +288,8 @@ class SmtpSink:
             self.connections = 0
             self.refused = 0
             self.auth_attempts = []
+            self.ehlo_names = []
+            self.auth_commands = []
 
     def wait_for(self, count, timeout=20.0):
         """Waits until `count` messages are recorded; returns the list."""

@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, done, parse_date  # noqa: E402
 from smtpsink import SmtpSink             # noqa: E402
+from tlslib import make_ca                # noqa: E402
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("CLUBMATCH_BUILD") or os.path.join(TOP, "build")
@@ -293,23 +294,38 @@ def run_smtp(sink, dump):
 
 
 def run_auth():
-    sink = SmtpSink(auth=("clubuser", "s3cret pass")).start()
+    # With a user set TLS is required (CONTRACT §14): AUTH over STARTTLS
+    # with our private CA; a server without STARTTLS never sees AUTH.
+    ca, cert = make_ca(tempfile.mkdtemp(prefix="clubmatch-ca-"))
+    sink = SmtpSink(auth=("clubuser", "s3cret pass"), tls="starttls",
+                    cert=cert).start()
+    plain = SmtpSink(auth=("clubuser", "s3cret pass")).start()
     try:
         rc, res, _, out = mailsend("--smtp", sink.url, "--user", "clubuser",
-                                   "--password", "s3cret pass", "--count", 2)
+                                   "--password", "s3cret pass", "--count", 2,
+                                   "--ca-file", ca)
         eq((rc, len(sink.wait_for(2))), (0, 2), "auth: sent with AUTH", out)
         eq(sink.auth_attempts, [("clubuser", True)],
            "auth: one AUTH on the kept connection")
+        eq(sink.auth_commands, [True], "auth: AUTH only after STARTTLS")
         rc, res, _, out = mailsend("--smtp", sink.url, "--user", "clubuser",
-                                   "--password", "wrong")
+                                   "--password", "wrong", "--ca-file", ca)
         eq(res.get(0), "ERR_UNAVAILABLE",
            "auth: a wrong password is transient (operator's to fix)", out)
-        rc, res, _, out = mailsend("--smtp", sink.url)
+        rc, res, _, out = mailsend("--smtp", sink.url, "--ca-file", ca)
         eq(res.get(0), "ERR_INVALID",
            "auth: a server that requires AUTH refuses MAIL with 530", out)
         eq(len(sink.messages), 2, "auth: nothing else arrived")
+        rc, res, _, out = mailsend("--smtp", plain.url, "--user", "clubuser",
+                                   "--password", "s3cret pass")
+        eq(res.get(0), "ERR_UNAVAILABLE",
+           "auth: no STARTTLS offered is transient", out)
+        check("no STARTTLS" in out, "auth: the error says why", out)
+        eq((plain.auth_commands, len(plain.messages)), ([], 0),
+           "auth: without STARTTLS no AUTH and no mail")
     finally:
         sink.stop()
+        plain.stop()
 
 
 def run_maildir():

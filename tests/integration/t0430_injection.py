@@ -47,8 +47,7 @@ NAMES = [
     ("A" * 200, "61820"),
     ("\u674e\u96f7 \u041b\u0438 \u041b\u0435\u0439 \u0395\u03bb\u03ad\u03bd\u03b7",
      "62901"),
-    ("Eve\u2028Line separator", "61101"),
-    ("Bob\u202eevil\u202c", "61602"),
+    # U+2028 and bidi overrides are refused (CONTRACT §9): t0490.
     ("\U0001f389 Party \U0001f389", "99201"),
     ("Comma, Semi; Colon: Back\\slash", "98901"),
     ("=?UTF-8?B?QmNjOiBtYWxsb3J5QGV2aWwuZXhhbXBsZQ==?=", "99301"),

@@ -75,7 +75,7 @@ usage(void)
 	fprintf(stderr, "usage: mailsend [--smtp URL | --maildir DIR] "
 	    "[--count N] [--from ADDR] [--to ADDR] [--timeout S] "
 	    "[--reconnect] [--user U] [--password P] [--dump DIR] "
-	    "[--method M] [--step]\n");
+	    "[--method M] [--step] [--ca-file PEM]\n");
 	exit(2);
 }
 
@@ -174,12 +174,15 @@ main(int argc, char **argv)
 				usage();
 		} else if (strcmp(a, "--from") == 0) {
 			from = v;
+			cfg.mail_from = v;
 		} else if (strcmp(a, "--to") == 0) {
 			to = v;
 		} else if (strcmp(a, "--user") == 0) {
 			cfg.smtp_user = v;
 		} else if (strcmp(a, "--password") == 0) {
 			cfg.smtp_password = v;
+		} else if (strcmp(a, "--ca-file") == 0) {
+			cfg.ca_file = v;
 		} else if (strcmp(a, "--dump") == 0) {
 			dump = v;
 		} else if (strcmp(a, "--method") == 0) {

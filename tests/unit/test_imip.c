@@ -813,6 +813,24 @@ test_long_fold(void)
 	free(v);
 	free(msg);
 
+	/* An unsubscribe link that makes an 89-octet header line (issue
+	 * seen through Postfix): folded after the colon, every header line
+	 * within 78, the value unchanged. */
+	m = sample();
+	m.unsubscribe_url = "https://clubs.example.org/unsubscribe/"
+	    "abcdefghijklmnopqrstuvwxyz234567abcd";
+	CHECK(strlen("List-Unsubscribe: <>") + strlen(m.unsubscribe_url) ==
+	    94);
+	msg = build(&m, &len, &e);
+	CHECK(msg != NULL && lines_ok(msg, len, 78, 76));
+	CHECK(msg != NULL && strstr(msg, "List-Unsubscribe:\r\n <https://")
+	    != NULL);
+	v = msg != NULL ? header(msg, "List-Unsubscribe", NULL) : NULL;
+	CHECK(v != NULL && strncmp(v, "<https://clubs.example.org/", 27) == 0);
+	CHECK(v != NULL && strstr(v, m.unsubscribe_url) != NULL);
+	free(v);
+	free(msg);
+
 	/* The longest valid address (254 bytes: a 64-byte local part and
 	 * a 189-byte domain): one line over 78 but far under 998. */
 	{
