@@ -254,7 +254,7 @@ def imports(s):
        ("local", "Loop Readers"), "imported members are matched (Ann local)")
     eve = by.get("Eve, the Elder", {})
     eq((eve.get("phone"), eve.get("preferred_channel")),
-       ("+1 (312) 555-0100", "sms"), "quoted phone with spaces and parens")
+       ("+13125550100", "sms"), "quoted phone with spaces and parens is stored as E.164")
     gil = by.get("Gil", {})
     eq((gil.get("state"), gil.get("zip"), gil["assignment"]["mode"] if gil
         else None, gil["assignment"]["distance_miles"] if gil else 0),

@@ -22,6 +22,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, eq, parse_date, wait_for  # noqa: E402
+
+# ORGANIZER addresses seen per (UID, member): the tag is stable.
+TAGS = {}
 from invite_lib import (with_mail_server, Mail, new_club, new_member,  # noqa: E402
                         new_meeting, upcoming, plus_days, path_of,
                         libical_check, python_vevents, outbox, tree,
@@ -151,9 +154,18 @@ def check_mail(mail, member, *, method, seq, uid, what, recurrence=None,
     eq(str(ev.get("UID")), uid, w + ": UID is the meeting's")
     eq(int(ev.get("SEQUENCE", -1)), seq, w + ": SEQUENCE %d" % seq)
     org = ev.get("ORGANIZER")
-    eq((str(org), org.params.get("CN") if org is not None else None),
-       ("mailto:" + MAIL_FROM, CLUB),
-       w + ": ORGANIZER is mailto:--mail-from with CN the club's name")
+    local, domain = MAIL_FROM.split("@")
+    tagged = re.fullmatch(re.escape("mailto:" + local) + r"\+([a-z0-9]{16,})@"
+                          + re.escape(domain), str(org))
+    check(tagged is not None and org.params.get("CN") == CLUB,
+          w + ": ORGANIZER is mailto:LOCAL+TAG@DOMAIN of --mail-from (a tag "
+          "of 16+ [a-z0-9]) with CN the club's name", str(org))
+    reply_to = [a.addr_spec for a in mail.msg["Reply-To"].addresses] \
+        if mail.msg["Reply-To"] else []
+    eq(reply_to, [str(org)[len("mailto:"):]],
+       w + ": Reply-To is the ORGANIZER's tagged address")
+    TAGS.setdefault(str(ev.get("UID")) + " " + ",".join(
+        a.addr_spec for a in mail.msg["To"].addresses), set()).add(str(org))
     atts = ev.get("ATTENDEE")
     atts = atts if isinstance(atts, list) else [atts] if atts else []
     eq([str(a).lower() for a in atts], ["mailto:" + addr],
@@ -407,6 +419,11 @@ def run(s, sink):
     eq(sorted(set(sink.rcpt_counts()) - set(remote_addrs + [LATE_API[1],
                                                          LATE_CLI[1]])),
        [], "no mail to anybody but the remote members")
+    eq(sorted(k for k, orgs in TAGS.items() if len(orgs) != 1), [],
+       "each member's invitation to a meeting keeps one ORGANIZER tag "
+       "across updates and cancellations")
+    eq(len(set().union(*TAGS.values())) if TAGS else 0, len(TAGS),
+       "no two invitations share a tag")
 
 
 main()

@@ -27,6 +27,7 @@ retries are due at once) and CLUBMATCH_SMTP_TIMEOUT=2 (docs/operations.md,
 """
 import collections
 import errno
+import datetime
 import os
 import signal
 import socket
@@ -65,7 +66,19 @@ def setup(s, n, tag, seed=1):
     eq(rc, 0, "%s: %d members imported" % (tag, n))
     eq(club_remote(s, club["id"]), n, "%s: all %d are the club's remote "
        "members" % (tag, n))
+    # Their welcomes and the secretary's digest go out first, so that the
+    # faults below meet the invitations only.
+    check(wait_for(lambda: not due_soon(s), timeout=30), "%s: the welcomes "
+          "and the digest are sent before the faults" % tag, due_soon(s))
     return club, addrs, path
+
+
+def due_soon(s):
+    """Pending rows of any kind due within 10 s."""
+    soon = time.time() + 10
+    return [r for r in outbox(s, "pending", kind=None)
+            if datetime.datetime.fromisoformat(r["next_attempt_at"].replace(
+                "Z", "+00:00")).timestamp() <= soon]
 
 
 def club_remote(s, cid):

@@ -220,8 +220,15 @@ def check_one(sm, want_name, want_addr, club_name, what):
                 if getattr(msg[h], "defects", None)]
     eq((defects, hdefects), ([], []), what + ": no defects in parts or "
        "headers")
-    for h in ("Bcc", "Cc", "Reply-To", "Sender"):
+    for h in ("Bcc", "Cc", "Sender"):
         check(msg.get_all(h) is None, what + ": no %s header" % h)
+    # Reply-To: exactly one address, the tagged --mail-from (docs/email.md).
+    rt = [a.addr_spec for a in msg["Reply-To"].addresses] \
+        if msg.get_all("Reply-To") else []
+    local, domain = MAIL_FROM.split("@")
+    check(len(rt) == 1 and rt[0].startswith(local + "+") and
+          rt[0].endswith("@" + domain) and len(msg.get_all("Reply-To")) == 1,
+          what + ": one Reply-To, the tagged --mail-from", rt)
     eq([a.addr_spec for a in msg["To"].addresses], [want_addr],
        what + ": To holds exactly the member's address")
     eq([a.addr_spec for a in msg["From"].addresses], [MAIL_FROM],
