@@ -307,7 +307,8 @@ part_bytes(GMimePart *part, size_t *len)
 	}
 	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
 	out = xmalloc(a->len + 1);
-	memcpy(out, a->data, a->len);
+	if (a->len > 0)		/* an empty array may have no data at all */
+		memcpy(out, a->data, a->len);
 	out[a->len] = '\0';
 	*len = a->len;
 	g_object_unref(s);
