@@ -1,7 +1,7 @@
 # clubmatch - see README.md and docs/architecture.md.  `make` builds
 # build/clubmatch; `make run`, `make test` and `make bench` first install
 # missing Debian packages (tools/setup.sh).
-PKGS   = libmicrohttpd jansson sqlite3 libical libcurl libcrypto
+PKGS   = libmicrohttpd jansson sqlite3 libical libcurl libcrypto gmime-3.0
 WARN   = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
          -Wpointer-arith -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS ?= -O2 -g
@@ -85,6 +85,15 @@ $(B)/tests/tools/ics_%: $(B)/tests/tools/ics_%.o $(LIB_ICS) $(LIB_COMMON)
 	$(link)
 $(B)/tests/tools/mailsend: $(B)/tests/tools/mailsend.o \
     $(B)/$(S)/mail/mail.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/tests/test_reader: $(B)/tests/unit/test_reader.o $(B)/$(S)/mail/reader.o \
+    $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/tests/tools/intake_check: $(B)/tests/tools/intake_check.o \
+    $(B)/$(S)/mail/intake.o $(B)/$(S)/mail/reader.o $(LIB_ICS) $(LIB_COMMON)
+	$(link)
+$(B)/bench/bench_reader: $(B)/bench/bench_reader.o $(B)/$(S)/mail/reader.o \
+    $(LIB_ICS) $(LIB_COMMON)
 	$(link)
 $(B)/bench/bench_geo: $(B)/bench/bench_geo.o $(LIB_GEO) $(LIB_COMMON)
 	$(link)

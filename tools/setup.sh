@@ -11,10 +11,10 @@ set -eu
 
 BUILD="make gcc libc6-dev pkg-config libmicrohttpd-dev libsqlite3-dev
 libical-dev libcurl4-openssl-dev libjansson-dev libssl-dev tzdata
-ca-certificates"
+ca-certificates libgmime-3.0-dev"
 TEST="python3 python3-aiosmtpd python3-icalendar python3-dateutil
 python3-selenium chromium chromium-driver fonts-liberation sqlite3 curl
-procps"
+procps dovecot-imapd openssl"
 BENCH="nginx-light wrk"
 
 case "${1:-build}" in
