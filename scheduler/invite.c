@@ -165,8 +165,8 @@ invite_rsvp_word(const char *rsvp)
 }
 
 /* Whether `date` is an occurrence of m (docs/calendar.md). */
-static int
-check_date(const struct meeting *m, const struct club *c,
+int
+invite_occurrence_ok(const struct meeting *m, const struct club *c,
     const struct config *cfg, const char *date, struct err *err)
 {
 	struct meeting_ics *mi = xmalloc(sizeof(*mi));
@@ -208,7 +208,7 @@ rsvp_load(struct service *svc, struct store *st, const struct rsvp_ask *q,
 		return err_set_field(err, ERR_INVALID, "answer", "the answer "
 		    "must be yes, no or maybe");
 	if (q->date && q->date[0]) {
-		if (check_date(m, c, service_config(svc), q->date, err) < 0)
+		if (invite_occurrence_ok(m, c, service_config(svc), q->date, err) < 0)
 			return -1;
 		snprintf(out->date, sizeof(out->date), "%s", q->date);
 		store_answer_get(st, id, q->date, &out->inv, NULL);
@@ -271,7 +271,7 @@ invite_attendees(struct service *svc, struct store *st,
 
 	if (date && date[0]) {
 		if (store_club_get(st, m->club_id, &c, err) < 0 ||
-		    check_date(m, &c, service_config(svc), date, err) < 0)
+		    invite_occurrence_ok(m, &c, service_config(svc), date, err) < 0)
 			return -1;
 	}
 	return store_attendees_each(st, m->id, date, fn, arg, err);

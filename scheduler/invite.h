@@ -63,6 +63,10 @@ struct rsvp_view {
  */
 int invite_rsvp(struct service *svc, struct store *st,
     const struct rsvp_ask *q, struct rsvp_view *out, struct err *err);
+/* 0 when date (YYYY-MM-DD in m's zone) is an occurrence of m, else -1
+ * with ERR_INVALID (field date). */
+int invite_occurrence_ok(const struct meeting *m, const struct club *c,
+    const struct config *cfg, const char *date, struct err *err);
 /* "yes", "no", "maybe" for a stored PARTSTAT, else NULL. */
 const char *invite_rsvp_word(const char *rsvp);
 

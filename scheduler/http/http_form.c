@@ -36,7 +36,7 @@ hex_value(char c)
 }
 
 /* Decodes s[0..len) into out (NUL-terminated); false when an escape is
- * broken, the result does not fit, or it is not clean UTF-8 text. */
+ * broken, it is a NUL, the result does not fit, or it is not UTF-8. */
 static bool
 form_decode(const char *s, size_t len, char *out, size_t size)
 {
@@ -58,6 +58,8 @@ form_decode(const char *s, size_t len, char *out, size_t size)
 				return false;
 			c = hi * 16 + lo;
 			i += 2;
+			if (c == 0)
+				return false;	/* would cut the value short */
 		}
 		if (o + 1 >= size)
 			return false;

@@ -320,4 +320,39 @@ int store_contact_undigested_each(struct store *s, int64_t club_id,
 /* A new import run number (a counter in meta). */
 int64_t store_batch_next(struct store *s, struct err *err);
 
+/* ---- replies taken (docs/email.md, "Replies") --------------------------- */
+/* One received message; the pointers are borrowed on insert, and point
+ * into the _buf members after store_reply_get(). */
+struct reply_row {
+	int64_t id;
+	const char *message_id;		/* UNIQUE: taken once */
+	const char *kind;		/* calendar, bounce, human, auto, junk */
+	const char *outcome;		/* what it did, for the log and tests */
+	int64_t invitation_id, member_id, club_id;
+	const char *from_addr;
+	const char *subject;
+	const char *body;		/* a human reply's text */
+	time_t received_at;
+	char message_id_buf[256], kind_buf[16], outcome_buf[200];
+	char from_buf[EMAIL_MAX_LEN + 1], subject_buf[300];
+	char body_buf[64 * 1024 + 1];
+};
+/* 1 recorded (r->id set), 0 when that Message-ID was taken before. */
+int store_reply_insert(struct store *s, struct reply_row *r, struct err *err);
+/* Writes outcome, invitation_id, member_id and club_id of r (by id). */
+int store_reply_outcome(struct store *s, const struct reply_row *r,
+    struct err *err);
+int store_reply_get(struct store *s, int64_t id, struct reply_row *out,
+    struct err *err);
+/* Replies by kind, for /metrics. */
+int store_reply_kinds(struct store *s,
+    int (*fn)(const char *kind, int64_t n, void *arg), void *arg,
+    struct err *err);
+/* The comment of an answer (series, or date's), rsvp unchanged. */
+int store_invitation_comment(struct store *s, int64_t id, const char *date,
+    const char *comment, struct err *err);
+/* A sent row whose message bounced: status failed with why. */
+int store_outbox_bounced(struct store *s, int64_t id, const char *why,
+    struct err *err);
+
 #endif

@@ -35,6 +35,7 @@ from invite_lib import (Sink, Mail, mail_server, new_club, new_member,  # noqa: 
 EVIL = "mallory@evil.example"
 HEADERS = {"date", "message-id", "from", "to", "subject", "mime-version",
            "auto-submitted", "list-unsubscribe", "list-unsubscribe-post",
+           "reply-to",
            "content-type"}
 
 HOSTILE_CLUB = "Chess \"Kings\", Inc; O'Hara: <the> club"

@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, eq, error_code      # noqa: E402
@@ -33,7 +34,7 @@ CHI = [("Ann Arbor", "ann@r.test", "61701"),
 LOCAL = ("Lou Local", "lou@l.test", "60602")
 SEA = [("Wes West", "wes@r.test", "99201")]
 FIELDS = ["name", "email", "city", "state", "distance_miles", "mode", "rsvp",
-          "invited_at", "responded_at"]
+          "rsvp_via", "comment", "attended", "invited_at", "responded_at"]
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -56,8 +57,26 @@ def rsvp_of(s, mid, addr):
     return None
 
 
+def post_form(s, path, fields):
+    """A form post, as the answer page's button sends it."""
+    return s.call("POST", path, token=None,
+                  raw=urllib.parse.urlencode(fields).encode(),
+                  headers={"Content-Type":
+                           "application/x-www-form-urlencoded"})
+
+
 def answer(s, url, what, want_status=200):
-    st, page = s.call("GET", path_of(url), token=None)
+    """Opens the link (a GET, as a mail scanner would: it must change
+    nothing and offer one button), then presses the button (a POST)."""
+    path = path_of(url)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    st, page = s.call("GET", path, token=None)
+    eq(st, 200, what + ": the link shows the page")
+    check('method="post"' in page and "Press the button" in page,
+          what + ": the page has the button that records the answer",
+          page[:400])
+    fields = {k: v[0] for k, v in query.items()}
+    st, page = post_form(s, path.split("?")[0], fields)
     eq(st, want_status, what + " -> %d" % want_status)
     return st, page
 
@@ -130,7 +149,8 @@ def run(s, sink):
           "Chicago weekly" in page,
           "the page confirms the answer and names the meeting", page[:500])
     a = rsvp_of(s, m_chi["id"], "ann@r.test")
-    eq(a["rsvp"], "accepted", "attendees: Ann accepted")
+    eq((a["rsvp"], a["rsvp_via"]), ("accepted", "link"),
+       "attendees: Ann accepted, by link")
     check(a["responded_at"] and ISO.match(a["responded_at"]) and
           t0 - 2 <= iso_epoch(a["responded_at"]) <= time.time() + 2,
           "attendees: Ann's responded_at is now", a["responded_at"])
@@ -150,8 +170,14 @@ def run(s, sink):
     # A NUL in the answer must not cut "yes%00" short to "yes".
     for bad in ("perhaps", "YES", "", "accepted", "yes%20", "yess",
                 "yes%00", "no%00x"):
-        st, page = s.call("GET", base + "?answer=" + bad, token=None)
+        st, page = s.call("POST", base, token=None,
+                          raw=("answer=" + bad).encode(),
+                          headers={"Content-Type":
+                                   "application/x-www-form-urlencoded"})
         eq(st, 400, "answer=%r -> 400" % bad)
+        if bad:
+            st, page = s.call("GET", base + "?answer=" + bad, token=None)
+            eq(st, 400, "GET answer=%r -> 400 too" % bad)
     eq(rsvp_of(s, m_chi["id"], "ann@r.test")["rsvp"], "tentative",
        "bad answers changed nothing")
 
@@ -159,14 +185,14 @@ def run(s, sink):
     ann_tok, ben_tok = tokens["ann@r.test"], tokens["ben@r.test"]
     answer(s, links["ben@r.test"]["yes"], "Ben answers yes")
     flipped = ann_tok[:-1] + ("a" if ann_tok[-1] != "a" else "b")
-    st, _ = s.call("GET", "/rsvp/%s?answer=no" % flipped, token=None)
+    st, _ = post_form(s, "/rsvp/%s" % flipped, {"answer": "no"})
     eq(st, 404, "a token with one character changed -> 404")
     ann_id, ann_secret = ann_tok.split("-", 1)
     ben_id, ben_secret = ben_tok.split("-", 1)
-    st, _ = s.call("GET", "/rsvp/%s-%s?answer=no" % (ben_id, ann_secret),
-                   token=None)
+    st, _ = post_form(s, "/rsvp/%s-%s" % (ben_id, ann_secret),
+                      {"answer": "no"})
     eq(st, 404, "Ann's secret with Ben's invitation number -> 404")
-    st, _ = s.call("GET", "/rsvp/%s?answer=no" % ben_secret, token=None)
+    st, _ = post_form(s, "/rsvp/%s" % ben_secret, {"answer": "no"})
     eq(st, 404, "the secret alone -> 404")
     eq(rsvp_of(s, m_chi["id"], "ben@r.test")["rsvp"], "accepted",
        "Ben's answer is untouched by the tampered links")
@@ -230,7 +256,9 @@ def run(s, sink):
             d = a["distance_miles"]
             want.append([a["name"], a["email"], a["city"], a["state"],
                          "" if d is None else "%.1f" % d, a["mode"],
-                         a["rsvp"], a["invited_at"] or "",
+                         a["rsvp"], a["rsvp_via"] or "", a["comment"],
+                         "" if a["attended"] is None else
+                         str(a["attended"]).lower(), a["invited_at"] or "",
                          a["responded_at"] or ""])
         eq(sorted(body), sorted(want), "CSV for the %s: the values of the "
            "JSON list" % who)
