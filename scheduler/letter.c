@@ -21,6 +21,7 @@ static int (*const BUILDERS[KIND__COUNT])(struct service *, struct store *,
 	[KIND_WELCOME] = letter_welcome,
 	[KIND_SECRETARY_DIGEST] = letter_secretary_digest,
 	[KIND_ORGANIZER_DIGEST] = letter_organizer_digest,
+	[KIND_FORWARD] = letter_forward,
 };
 
 int

@@ -14,14 +14,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "geo_db.h"
 #include "http.h"
 #include "ics_zone.h"
 #include "import.h"
 #include "member.h"
+#include "intake.h"
 #include "outbox.h"
 #include "progress.h"
+#include "reader.h"
+#include "replies.h"
 #include "rand.h"
 #include "service.h"
 #include "store.h"
@@ -40,6 +44,8 @@ static const char USAGE[] =
 "  import clubs FILE.csv    add clubs (name,zip,secretary_email,...)\n"
 "  import members FILE.csv  add members (name,email,zip,...) and match them\n"
 "  match                    assign every member not matched yet\n"
+"  intake [FILE]            take one received e-mail (stdin without FILE):\n"
+"                           calendar reply, bounce or human reply\n"
 "  zip ZIP                  print a ZIP code's record as JSON\n"
 "\n"
 "  clubmatch <command> --help   flags of a command\n"
@@ -65,7 +71,16 @@ static const char USAGE_SERVE[] =
 "  --admin-token-file FILE     admin token (first line); without it a\n"
 "                              token is created in var/admin.token\n"
 "  --video-url-template T      video links, {room} is replaced\n"
-"                              (https://meet.jit.si/{room})\n";
+"                              (https://meet.jit.si/{room})\n"
+"  --reply-maildir DIR         read replies delivered to this Maildir\n"
+"  --imap URL                  read replies from imap[s]://host/MAILBOX\n"
+"  --imap-user USER            IMAP login\n"
+"  --imap-password-file FILE   IMAP password (first line of FILE)\n"
+"  --no-reply-tags             ORGANIZER without +TAG (replies are then\n"
+"                              matched by the member's own address)\n"
+"  --organizer-email ADDR      gets the daily digest of overdue contacts\n"
+"  --contact-due-days N        first contact due after N days (7)\n"
+"  --no-reminders              no reminders nor follow-ups\n";
 
 static const char USAGE_IMPORT[] =
 "usage: clubmatch import clubs|members FILE.csv [--db PATH] [--no-match]\n"
@@ -84,6 +99,16 @@ static const char USAGE_MATCH[] =
 "\n"
 "Assigns every member that was never matched, in one pass and one\n"
 "transaction, and prints the counts as JSON.\n";
+
+static const char USAGE_INTAKE[] =
+"usage: clubmatch intake [FILE] [--db PATH] [--mail-from ADDR]\n"
+"\n"
+"Takes one received e-mail, from FILE or standard input (an MTA pipe):\n"
+"a calendar answer becomes the member's RSVP, a bounce stops mail to the\n"
+"address, a person's reply is sent on to the club's secretary.  Prints\n"
+"what it did.  Exit 0 when the message was taken or deliberately\n"
+"ignored (the same Message-ID twice changes nothing), 1 on a runtime\n"
+"failure so that the MTA tries again (docs/operations.md, \"Replies\").\n";
 
 static const char USAGE_ZIP[] =
 "usage: clubmatch zip ZIP\n"
@@ -230,6 +255,36 @@ cmd_match(struct service *svc, struct store *st)
 	return 0;
 }
 
+/* ==== intake ============================================================ */
+static int
+cmd_intake(const struct config *cfg, struct service *svc, struct store *st)
+{
+	char outcome[200];
+	struct buf b;
+	struct err err;
+	int rc;
+
+	err_clear(&err);
+	buf_init(&b);
+	if (intake_read_file(cfg->nargs ? cfg->args[0] : NULL, &b, &err) < 0) {
+		buf_release(&b);
+		/* Too large is junk, deliberately ignored; unreadable is the
+		 * MTA's to retry. */
+		if (err.code == ERR_INVALID) {
+			printf("ignored: %s\n", err.msg);
+			return 0;
+		}
+		return fail("cannot read the message", &err);
+	}
+	rc = replies_take(svc, st, b.data, b.len, outcome, sizeof(outcome),
+	    &err);
+	buf_release(&b);
+	if (rc < 0)
+		return fail("cannot take the message", &err);
+	printf("%s\n", outcome);
+	return 0;
+}
+
 /* ==== serve ============================================================= */
 
 /* The admin token: from --admin-token-file, else var/admin.token,
@@ -291,6 +346,7 @@ static int
 cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
 {
 	struct http_server *srv;
+	struct replies *rp = NULL;
 	struct outbox *ob;
 	struct err err;
 	sigset_t set;
@@ -321,10 +377,17 @@ cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
 		outbox_stop(ob);
 		return fail("", &err);
 	}
+	if ((cfg->reply_maildir || cfg->imap) &&
+	    (rp = replies_start(svc, &err)) == NULL) {
+		http_stop(srv);
+		outbox_stop(ob);
+		return fail("cannot start the reply intake", &err);
+	}
 	fprintf(stderr, "clubmatch: listening on %s (%s)\n", cfg->listen,
 	    cfg->base_url);
 	sigwait(&set, &sig);
 	fprintf(stderr, "clubmatch: stopping (signal %d)\n", sig);
+	replies_stop(rp);
 	http_stop(srv);
 	outbox_stop(ob);
 	return 0;
@@ -342,6 +405,8 @@ usage_for(const char *cmd)
 		return USAGE_MATCH;
 	if (strcmp(cmd, "zip") == 0)
 		return USAGE_ZIP;
+	if (strcmp(cmd, "intake") == 0)
+		return USAGE_INTAKE;
 	return NULL;
 }
 
@@ -359,6 +424,7 @@ run(const struct config *cfg)
 	 * thread exists (libical's lazy zone loading is not thread-safe). */
 	if (ics_init(&err) < 0)
 		return fail("cannot load time zones", &err);
+	reader_init();
 	geo = geo_db_open(&err);
 	if (geo == NULL) {
 		ics_shutdown();
@@ -375,11 +441,14 @@ run(const struct config *cfg)
 		rc = cmd_serve(cfg, svc, st);
 	else if (strcmp(cfg->command, "import") == 0)
 		rc = cmd_import(cfg, svc, st);
+	else if (strcmp(cfg->command, "intake") == 0)
+		rc = cmd_intake(cfg, svc, st);
 	else
 		rc = cmd_match(svc, st);
 	service_free(svc);
 	store_close(st);
 	geo_db_close(geo);
+	reader_shutdown();
 	ics_shutdown();
 	return rc;
 }
@@ -420,6 +489,8 @@ main(int argc, char **argv)
 	else if ((strcmp(cmd, "serve") == 0 || strcmp(cmd, "match") == 0) &&
 	    cfg.nargs != 0)
 		rc = bad_usage(cmd, "unexpected argument");
+	else if (strcmp(cmd, "intake") == 0 && cfg.nargs > 1)
+		rc = bad_usage("intake ", "give at most one FILE");
 	else if (strcmp(cmd, "zip") == 0)
 		rc = cmd_zip(&cfg);
 	else
