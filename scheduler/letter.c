@@ -21,6 +21,8 @@ static int (*const BUILDERS[KIND__COUNT])(struct service *, struct store *,
 	[KIND_WELCOME] = letter_welcome,
 	[KIND_SECRETARY_DIGEST] = letter_secretary_digest,
 	[KIND_ORGANIZER_DIGEST] = letter_organizer_digest,
+	[KIND_JOIN_CONFIRM] = letter_join_confirm,
+	[KIND_MEMBER_LINK] = letter_member_link,
 };
 
 int
