@@ -108,9 +108,11 @@ join_form(struct response *rs, unsigned status, const struct join_fields *f,
 		buf_adds(&b, ">");
 		field_error(&b, e, n);
 	}
-	buf_adds(&b, "<label for=\"preferred_channel\">How should the club "
+	buf_addf(&b, "<label for=\"preferred_channel\">How should the club "
 	    "contact you?</label><select id=\"preferred_channel\" "
-	    "name=\"preferred_channel\">");
+	    "name=\"preferred_channel\"%s>", e && strcmp(e->field,
+	    "preferred_channel") == 0 ? " aria-invalid=\"true\" "
+	    "aria-describedby=\"preferred_channel-error\"" : "");
 	for (i = 0; i < 4; i++) {
 		buf_addf(&b, "<option value=\"%s\"%s>%s</option>",
 		    CHANNELS[i][0], f && strcmp(f->preferred_channel,
