@@ -22,6 +22,8 @@ static int (*const BUILDERS[KIND__COUNT])(struct service *, struct store *,
 	[KIND_SECRETARY_DIGEST] = letter_secretary_digest,
 	[KIND_ORGANIZER_DIGEST] = letter_organizer_digest,
 	[KIND_FORWARD] = letter_forward,
+	[KIND_JOIN_CONFIRM] = letter_join_confirm,
+	[KIND_MEMBER_LINK] = letter_member_link,
 };
 
 int

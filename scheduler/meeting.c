@@ -271,7 +271,10 @@ meeting_list(struct store *st, int64_t club_id, struct club *c,
     int (*fn)(const struct meeting *m, void *arg), void *arg,
     struct err *err)
 {
-	if (store_club_get(st, club_id, c, err) < 0)
+	struct club mine;
+
+	/* c may be NULL: the club is then only checked to exist. */
+	if (store_club_get(st, club_id, c ? c : &mine, err) < 0)
 		return -1;
 	return store_meeting_each(st, club_id, true, fn, arg, err);
 }

@@ -135,7 +135,32 @@ member_validate(struct service *svc, const struct member_input *in,
 }
 
 int
+member_check(struct service *svc, const struct member_input *in,
+    struct err *err)
+{
+	struct member m;
+
+	memset(&m, 0, sizeof(m));
+	return member_validate(svc, in, &m, err);
+}
+
+int
 member_create(struct service *svc, struct store *st,
+    const struct member_input *in, bool match, struct member *out,
+    struct err *err)
+{
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (member_create_in(svc, st, in, match, out, err) < 0 ||
+	    store_commit(st, err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+member_create_in(struct service *svc, struct store *st,
     const struct member_input *in, bool match, struct member *out,
     struct err *err)
 {
@@ -149,33 +174,26 @@ member_create(struct service *svc, struct store *st,
 	snprintf(m.phone_status, sizeof(m.phone_status), "unknown");
 	if (member_validate(svc, in, &m, err) < 0)
 		return -1;
-	if (store_begin(st, err) < 0)
-		return -1;
 	/* An address removed as a prank is recognised (docs/outreach.md,
 	 * "Removal"). */
 	outreach_email_hash(m.email, hash);
 	if (store_member_hash_known(st, hash)) {
 		err_set_field(err, ERR_CONFLICT, "email", "the address '%s' "
 		    "was removed as a prank sign-up", m.email);
-		goto out_rollback;
+		return -1;
 	}
 	if (match && assign_new_member(svc, st, &m, err) < 0)
-		goto out_rollback;
+		return -1;
 	if (store_member_insert(st, &m, err) < 0)
-		goto out_rollback;
+		return -1;
 	if (m.assignment.mode == MODE_REMOTE &&
 	    invite_member_to_club(service_config(svc), st, m.id,
 	    m.assignment.club_id, err) < 0)
-		goto out_rollback;
+		return -1;
 	if (outreach_assigned(svc, st, &m, 0, in->batch, err) < 0)
-		goto out_rollback;
-	if (store_commit(st, err) < 0)
-		goto out_rollback;
+		return -1;
 	*out = m;
 	return 0;
-out_rollback:
-	store_rollback(st);
-	return -1;
 }
 
 int

@@ -43,6 +43,14 @@ int member_update(struct service *svc, struct store *st, int64_t id,
 int member_create(struct service *svc, struct store *st,
     const struct member_input *in, bool match, struct member *out,
     struct err *err);
+/* member_create() in the caller's transaction (which it may leave
+ * half done on failure: roll it back). */
+int member_create_in(struct service *svc, struct store *st,
+    const struct member_input *in, bool match, struct member *out,
+    struct err *err);
+/* Whether in would make a valid member (the field named in err). */
+int member_check(struct service *svc, const struct member_input *in,
+    struct err *err);
 int member_get(struct store *st, int64_t id, struct member *out,
     struct err *err);
 

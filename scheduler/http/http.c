@@ -40,6 +40,7 @@ struct http_server {
 	pthread_key_t store_key;	/* each worker's struct store */
 	pthread_mutex_t rate_lock;
 	struct rate_slot rate[RATE_SLOTS];
+	struct rate_slot join_rate[RATE_SLOTS];	/* sign-ups (§12) */
 };
 
 /* Every route table, searched in order. */
@@ -52,6 +53,7 @@ static const struct {
 	{ http_invite_routes, &http_invite_nroutes },
 	{ http_member_routes, &http_member_nroutes },
 	{ http_web_routes, &http_web_nroutes },
+	{ http_join_routes, &http_join_nroutes },
 };
 
 /* ==== responses ========================================================= */
@@ -332,6 +334,37 @@ void
 http_token_failed(struct request *rq)
 {
 	rate_fail(rq->srv, rq->client_ip);
+}
+
+/* Sign-ups: JOIN_MAX_PER_HOUR per client and hour (docs/joining.md),
+ * in memory: a restart forgets them, as it forgets failed tokens. */
+#define JOIN_MAX_PER_HOUR 10
+#define JOIN_WINDOW 3600
+
+bool
+http_join_allowed(struct request *rq)
+{
+	unsigned h = 5381;
+	struct rate_slot *slot;
+	const char *p;
+	bool ok;
+	time_t now = time(NULL);
+
+	for (p = rq->client_ip; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	slot = &rq->srv->join_rate[h % RATE_SLOTS];
+	pthread_mutex_lock(&rq->srv->rate_lock);
+	if (strcmp(slot->ip, rq->client_ip) != 0 ||
+	    now - slot->start >= JOIN_WINDOW) {
+		snprintf(slot->ip, sizeof(slot->ip), "%s", rq->client_ip);
+		slot->start = now;
+		slot->fails = 0;
+	}
+	ok = slot->fails < JOIN_MAX_PER_HOUR;
+	if (ok)
+		slot->fails++;
+	pthread_mutex_unlock(&rq->srv->rate_lock);
+	return ok;
 }
 
 void

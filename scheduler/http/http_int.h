@@ -131,6 +131,8 @@ bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
  * address failed too often; http_token_failed() counts a failure. */
 bool http_token_allowed(struct request *rq, struct response *rs);
 void http_token_failed(struct request *rq);
+/* Counts one sign-up of this client; false past 10 an hour. */
+bool http_join_allowed(struct request *rq);
 /* An HTTP date (RFC 7231) for t into out[40]. */
 void http_date(time_t t, char out[40]);
 
@@ -170,5 +172,7 @@ extern const struct route http_member_routes[];
 extern const size_t http_member_nroutes;
 extern const struct route http_web_routes[];
 extern const size_t http_web_nroutes;
+extern const struct route http_join_routes[];
+extern const size_t http_join_nroutes;
 
 #endif

@@ -20,7 +20,16 @@ http_page_start(struct buf *b, const char *title)
 	    "padding:.5em 1em;border:1px solid #1a5;border-radius:4px;"
 	    "color:#174;background:#fff;text-decoration:none;font:inherit}"
 	    "a.button.current{background:#1a5;color:#fff}"
-	    ":focus{outline:3px solid #f90}</style></head><body><main>");
+	    ":focus{outline:3px solid #f90}"
+	    /* the forms of /join and /m/ (docs/joining.md) */
+	    "label{display:block;margin-top:.8em;font-weight:600}"
+	    "input,select{box-sizing:border-box;width:100%;max-width:24em;"
+	    "padding:.4em;font:inherit;border:1px solid #666;"
+	    "border-radius:4px}small{display:block;color:#555}"
+	    ".error{color:#a00;margin:.2em 0}form.inline{display:inline}"
+	    "button.current{background:#1a5;color:#fff}"
+	    ".hp{position:absolute;left:-10000px;width:1px;height:1px;"
+	    "overflow:hidden}</style></head><body><main>");
 }
 
 void

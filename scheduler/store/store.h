@@ -355,4 +355,36 @@ int store_invitation_comment(struct store *s, int64_t id, const char *date,
 int store_outbox_bounced(struct store *s, int64_t id, const char *why,
     struct err *err);
 
+/* ---- sign-ups (store_join.c, docs/joining.md) ------------------------ */
+struct join {
+	int64_t id;
+	char token_hash[65];		/* SHA-256 of the link token */
+	char email[EMAIL_MAX_LEN + 1];
+	char name[NAME_MAX_LEN + 1];
+	char zip[16];
+	char state[3];
+	char phone[32];
+	char preferred_channel[16];
+	time_t created_at, expires_at;
+	time_t used_at;			/* 0 until confirmed */
+	int64_t member_id;		/* 0 until confirmed */
+};
+/* Stores j (token_hash a placeholder until store_join_set_hash()) and
+ * sets j->id. */
+int store_join_insert(struct store *s, struct join *j, struct err *err);
+int store_join_set_hash(struct store *s, int64_t id, const char *hash,
+    struct err *err);
+/* ERR_NOT_FOUND ("no such sign-up") when there is none. */
+int store_join_get(struct store *s, int64_t id, struct join *out,
+    struct err *err);
+/* Unconfirmed sign-ups of email created after since, or -1. */
+int64_t store_join_pending(struct store *s, const char *email, time_t since,
+    struct err *err);
+/* Marks an unused sign-up used by member_id: 1, or 0 when it was used
+ * already, or -1. */
+int store_join_use(struct store *s, int64_t id, int64_t member_id,
+    time_t now, struct err *err);
+int store_join_set_member(struct store *s, int64_t id, int64_t member_id,
+    struct err *err);
+
 #endif

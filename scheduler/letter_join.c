@@ -1,0 +1,93 @@
+/*
+ * letter_join.c - the mails of /join (docs/joining.md): the
+ * confirmation link of a sign-up, and, to an address that is a member
+ * already, the link of their page.  Neither says more than the address's
+ * owner may know.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "letter_int.h"
+#include "text.h"
+#include "token.h"
+
+int
+letter_join_confirm(struct service *svc, struct store *st,
+    const struct outbox_row *r, struct letter *out, struct err *err)
+{
+	struct join j;
+	struct buf text, html;
+	char url[600];
+	int rc;
+
+	if (store_join_get(st, r->ref_id, &j, err) < 0)
+		return err->code == ERR_NOT_FOUND ? 1 : -1;
+	if (j.used_at || time(NULL) >= j.expires_at)
+		return err_set(err, ERR_OK, "the sign-up was confirmed or "
+		    "expired"), 1;
+	token_link_url(svc, "/join/confirm/", "join", j.id, "", url,
+	    sizeof(url));
+	buf_init(&text);
+	buf_init(&html);
+	buf_addf(&text, "Hello %s,\n\nplease confirm that you want to join: "
+	    "open this link and press the button (valid for 48 hours):\n\n"
+	    "  %s\n\nIf you did not sign up, ignore this e-mail: nothing "
+	    "happens without the confirmation.\n", j.name, url);
+	letter_html_start(&html, "Confirm your sign-up");
+	buf_adds(&html, "<p style=\"margin:0 0 12px\">Hello ");
+	text_html_escape(&html, j.name);
+	buf_adds(&html, ",</p>");
+	letter_html_para(&html, "please confirm that you want to join: "
+	    "press the button, then confirm on the page (the link is valid "
+	    "for 48 hours).");
+	letter_html_button(&html, url, "Confirm my sign-up");
+	letter_html_para(&html, "If you did not sign up, ignore this "
+	    "e-mail: nothing happens without the confirmation.");
+	letter_html_end(&html, NULL);
+	rc = letter_plain(svc, r, &(struct letter_plain){ NULL, j.email,
+	    j.name, NULL, NULL, "Please confirm your sign-up", text.data,
+	    html.data, 0 }, out, err);
+	buf_release(&text);
+	buf_release(&html);
+	return rc;
+}
+
+int
+letter_member_link(struct service *svc, struct store *st,
+    const struct outbox_row *r, struct letter *out, struct err *err)
+{
+	struct member m;
+	struct member_links l;
+	struct buf text, html;
+	int rc;
+
+	if (store_member_get(st, r->member_id, &m, err) < 0)
+		return err->code == ERR_NOT_FOUND ? 1 : -1;
+	if ((rc = letter_member_mailable(&m, err)) != 0)
+		return rc;
+	token_member_links(svc, m.id, &l);
+	buf_init(&text);
+	buf_init(&html);
+	buf_addf(&text, "Hello %s,\n\nsomeone (probably you) asked to join "
+	    "with this address, which is a member already.  Your page shows "
+	    "your club, your meetings and your answers, and lets you change "
+	    "your ZIP or leave:\n\n  %s\n", m.name, l.page);
+	letter_html_start(&html, "You are a member already");
+	buf_adds(&html, "<p style=\"margin:0 0 12px\">Hello ");
+	text_html_escape(&html, m.name);
+	buf_adds(&html, ",</p>");
+	letter_html_para(&html, "someone (probably you) asked to join with "
+	    "this address, which is a member already. Your page shows your "
+	    "club, your meetings and your answers, and lets you change your "
+	    "ZIP or leave.");
+	letter_html_button(&html, l.page, "Your member page");
+	letter_html_end(&html, NULL);
+	rc = letter_plain(svc, r, &(struct letter_plain){ NULL, m.email,
+	    m.name, NULL, NULL, "Your member page", text.data, html.data,
+	    m.id }, out, err);
+	buf_release(&text);
+	buf_release(&html);
+	return rc;
+}
