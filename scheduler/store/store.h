@@ -320,4 +320,20 @@ int store_contact_undigested_each(struct store *s, int64_t club_id,
 /* A new import run number (a counter in meta). */
 int64_t store_batch_next(struct store *s, struct err *err);
 
+/* ---- the organizer's counts (store_stats.c) ---------------------------- */
+struct store_stats {
+	int64_t members_local, members_remote, members_unassigned;
+	int64_t members_removed, members_do_not_contact, members_bouncing;
+	int64_t clubs_active, clubs_accepts_remote;
+	int64_t contacts_open, contacts_overdue, contacts_done;
+	int64_t invitations[5];	/* outbox rows by status, as
+				 * store_outbox_counts() gives them */
+	int64_t answers_accepted, answers_declined, answers_tentative;
+	int64_t answers_needs_action;
+	int64_t attended;
+};
+/* Every count at once; `now` decides which first contacts are overdue. */
+int store_stats_read(struct store *s, time_t now, struct store_stats *out,
+    struct err *err);
+
 #endif
