@@ -62,8 +62,10 @@ one_of(const char *v, const char *const *names)
 	return NULL;
 }
 
-bool
-http_member_filter(struct request *rq, struct response *rs,
+/* The filters of GET /api/v1/members (club_id, mode, status,
+ * email_status) into *f; false after a 400 naming the bad one. */
+static bool
+member_filter(struct request *rq, struct response *rs,
     struct member_filter *f)
 {
 	static const char *const statuses[] = { "active", "do_not_contact",
@@ -150,7 +152,7 @@ h_members_csv(struct request *rq, struct response *rs)
 	int i;
 
 	memset(&f, 0, sizeof(f));
-	if (!http_member_filter(rq, rs, &f))
+	if (!member_filter(rq, rs, &f))
 		return;
 	buf_init(&b);
 	for (i = 0; CSV_COLUMNS[i]; i++)

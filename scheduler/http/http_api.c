@@ -261,12 +261,28 @@ h_members_list(struct request *rq, struct response *rs)
 {
 	struct list_ctx l = { rq, NULL, 0, 0 };
 	struct member_filter f;
+	const char *club = http_query(rq, "club_id");
+	const char *mode = http_query(rq, "mode");
 	struct err err;
 
 	memset(&f, 0, sizeof(f));
-	if (!http_page(rq, rs, &f.limit, &f.after) ||
-	    !http_member_filter(rq, rs, &f))
+	if (!http_page(rq, rs, &f.limit, &f.after))
 		return;
+	if (club) {
+		if (text_parse_int64(club, 1, INT64_MAX, &f.club_id) < 0) {
+			http_reply_error(rs, 400, "bad_parameter", "club_id",
+			    "club_id must be a club's id");
+			return;
+		}
+	}
+	if (mode) {
+		f.mode = model_mode_parse(mode);
+		if (f.mode == MODE_NONE) {
+			http_reply_error(rs, 400, "bad_parameter", "mode",
+			    "mode must be local, remote or unassigned");
+			return;
+		}
+	}
 	l.items = json_array();
 	err_clear(&err);
 	if (member_list(rq->store, &f, add_member, &l, &err) < 0) {

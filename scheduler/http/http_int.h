@@ -120,10 +120,6 @@ bool http_param_id(struct request *rq, struct response *rs, int i,
 /* limit/after query parameters; replies 400 when bad. */
 bool http_page(struct request *rq, struct response *rs, int *limit,
     int64_t *after);
-/* The member list's filters club_id, mode, status, email_status into
- * *f (http_admin.c); replies 400 naming the bad one. */
-bool http_member_filter(struct request *rq, struct response *rs,
-    struct member_filter *f);
 /* One CSV cell, quoted, formula-safe (CONTRACT §9), then , or CRLF. */
 void http_csv_field(struct buf *b, const char *s, bool last);
 /* A secretary may act on its own club only; replies 403 otherwise. */
