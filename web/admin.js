@@ -313,8 +313,7 @@
 			table($('unassigned-table'), MEMBER_COLS, r[2]);
 			table($('bouncing-table'), MEMBER_COLS, r[3]);
 			table($('removed-table'), MEMBER_COLS.slice(0, 4).concat([
-				{ title: 'Why', get: function (m) { return m.removed_reason; } },
-				{ title: 'Removed on', get: function (m) { return m.removed_at ? String(m.removed_at).slice(0, 10) : ''; } }]),
+				{ title: 'Why', get: function (m) { return m.removed_reason; } }]),
 			    r[4]);
 			return true;
 		}).catch(function (e) { fail(e); return false; });
