@@ -14,7 +14,7 @@
 	var PAGE = 200;
 
 	var state = { token: null, generation: 0, clubs: [], sort: 'name',
-		desc: false, list: null };
+		desc: false, tasks: null };
 
 	function $(id) { return document.getElementById(id); }
 
@@ -114,8 +114,9 @@
 			['Active', 'active', '#clubs'],
 			['Take remote members', 'accepts_remote', '#clubs']]],
 		['First contacts', 'contacts', [
-			['Open', 'open', null], ['Overdue', 'overdue', null],
-			['Done', 'done', null]]],
+			['Open', 'open', { contacts: 'open' }],
+			['Overdue', 'overdue', { contacts: 'overdue' }],
+			['Done', 'done', { contacts: 'done' }]]],
 		['Invitation mails', 'invitations', [
 			['Sent', 'sent', { outbox: 'sent' }],
 			['Failed', 'failed', { outbox: 'failed' }],
@@ -211,16 +212,30 @@
 		return c.remote_capacity === null ? null : Math.max(0, c.remote_capacity - c.remote_members);
 	}
 
+	/* Open and overdue first contacts of a club; '' when the server has
+	 * no task list. */
+	function tasks(c, which) {
+		var t = state.tasks;
+		return t ? (t[which][c.id] || 0) : '';
+	}
+
 	var CLUB_COLS = [
 		['name', 'Club', function (c) { return c.name; }],
 		['place', 'Place', function (c) { return c.city + ', ' + c.state; }],
 		['activity', 'Activity', function (c) { return c.activity; }, true],
 		['remote_members', 'Remote taken', function (c) { return c.remote_members; }, true],
 		['free', 'Remote free', function (c) { var f = free(c); return c.accepts_remote ? (f === null ? 'no limit' : f) : 'none'; }, true],
+		['open', 'Open tasks', function (c) { return tasks(c, 'open'); }, true],
+		['overdue', 'Overdue tasks', function (c) {
+			var n = tasks(c, 'overdue');
+			return n ? h('span', { class: 'behind' }, String(n)) : n;
+		}, true],
 		['secretary', 'Secretary', function (c) { return (c.secretary_name ? c.secretary_name + ' ' : '') + '<' + c.secretary_email + '>'; }]
 	];
 
 	function sortKey(col, c) {
+		if (col === 'open' || col === 'overdue')
+			return tasks(c, col) || 0;
 		if (col === 'free') {
 			var f = free(c);
 			return f === null ? Infinity : f;
@@ -251,7 +266,16 @@
 	/* The list behind a count, in the panel above the clubs. */
 	function showList(title, f) {
 		var path, cols = MEMBER_COLS;
-		if (f.outbox) {
+		if (f.contacts) {
+			path = '/contacts?status=' + f.contacts;
+			cols = [
+				{ title: 'Name', get: function (t) { return t.name; } },
+				{ title: 'E-mail', get: function (t) { return t.email; } },
+				{ title: 'Club', get: function (t) { return t.club_name; } },
+				{ title: 'Due', get: function (t) { return String(t.due_at).slice(0, 10); } },
+				{ title: 'Attempts', num: true, get: function (t) { return t.attempts; } },
+				{ title: 'Last outcome', get: function (t) { return t.last_outcome; } }];
+		} else if (f.outbox) {
 			path = '/outbox?status=' + f.outbox;
 			cols = [
 				{ title: 'To', get: function (o) { return o.to; } },
@@ -296,19 +320,39 @@
 		alarm(e.message);
 	}
 
+	/* Tasks by club: {open: {club_id: n}, overdue: {...}}, or null when
+	 * this server has no task list. */
+	function loadTasks() {
+		function byClub(items) {
+			var n = {};
+			items.forEach(function (t) { n[t.club_id] = (n[t.club_id] || 0) + 1; });
+			return n;
+		}
+		return Promise.all([all('/contacts?status=open', 100000),
+			all('/contacts?status=overdue', 100000)]).then(function (r) {
+			return { open: byClub(r[0]), overdue: byClub(r[1]) };
+		}, function (e) {
+			if (e.status === 404)
+				return null;
+			throw e;
+		});
+	}
+
 	function load() {
 		return Promise.all([
 			api('/stats'),
 			all('/clubs', 100000),
 			all('/members?mode=unassigned', 5000),
 			all('/members?email_status=bouncing', 5000),
-			all('/members?status=removed', 5000)
+			all('/members?status=removed', 5000),
+			loadTasks()
 		]).then(function (r) {
 			$('signin').hidden = true;
 			$('console').hidden = false;
 			$('signout').hidden = false;
 			renderStats(r[0]);
 			state.clubs = r[1];
+			state.tasks = r[5];
 			renderClubs();
 			table($('unassigned-table'), MEMBER_COLS, r[2]);
 			table($('bouncing-table'), MEMBER_COLS, r[3]);

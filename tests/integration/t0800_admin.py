@@ -207,6 +207,20 @@ def browser(s, want):
         eq(first(), "Chicago Chess", "clubs sorted by name")
         d.find_element(By.XPATH, "//table[@id='clubs-table']//button[contains(., 'Club')]").click()
         wait(lambda: first() == "Denver Draughts", "a second click sorts by name descending")
+        cell = d.execute_script("""
+            var t = document.getElementById('clubs-table'), i, col = -1;
+            var th = t.querySelectorAll('thead th');
+            for (i = 0; i < th.length; i++)
+                if (th[i].textContent.indexOf('Open tasks') === 0) col = i;
+            var rows = t.querySelectorAll('tbody tr');
+            for (i = 0; i < rows.length; i++)
+                if (rows[i].cells[0].textContent === arguments[0])
+                    return rows[i].cells[col].textContent;
+            return null;""", "Chicago Chess")
+        eq(cell, "4", "the clubs table shows Chicago's four open first contacts")
+        d.find_element(By.CSS_SELECTOR, "[data-key='contacts.open'] a").click()
+        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#list-table tbody tr")) ==
+             want["contacts"]["open"], "the open first contacts count opens its tasks")
         unassigned = d.find_element(By.ID, "unassigned-table").text
         check("Una Early" in unassigned, "the unassigned members are listed", unassigned)
         check("Lou Local" not in unassigned, "an assigned member is not among them")
