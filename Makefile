@@ -115,6 +115,7 @@ $(B)/%.o: %.S
 $(B)/geo/zipdata.o: data/zips.tsv
 $(B)/geo/statesdata.o: data/states.tsv
 $(B)/web/assets.o: web/secretary.html web/app.js web/app.css
+$(B)/web/assets.o: web/admin.html web/admin.js web/admin.css
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -16,5 +16,8 @@ web_##name##_end: \
 ASSET(secretary_html, "web/secretary.html")
 ASSET(app_js, "web/app.js")
 ASSET(app_css, "web/app.css")
+ASSET(admin_html, "web/admin.html")
+ASSET(admin_js, "web/admin.js")
+ASSET(admin_css, "web/admin.css")
 
 	.section .note.GNU-stack,"",%progbits

@@ -124,6 +124,8 @@ bool http_param_id(struct request *rq, struct response *rs, int i,
 /* limit/after query parameters; replies 400 when bad. */
 bool http_page(struct request *rq, struct response *rs, int *limit,
     int64_t *after);
+/* One CSV cell, quoted, formula-safe (CONTRACT §9), then , or CRLF. */
+void http_csv_field(struct buf *b, const char *s, bool last);
 /* A secretary may act on its own club only; replies 403 otherwise. */
 bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
 
@@ -174,5 +176,7 @@ extern const struct route http_web_routes[];
 extern const size_t http_web_nroutes;
 extern const struct route http_join_routes[];
 extern const size_t http_join_nroutes;
+extern const struct route http_admin_routes[];
+extern const size_t http_admin_nroutes;
 
 #endif

@@ -234,8 +234,8 @@ struct att_ctx {
 	long counts[4];		/* needs-action accepted declined tentative */
 };
 
-static void
-csv_field(struct buf *b, const char *s, bool last)
+void
+http_csv_field(struct buf *b, const char *s, bool last)
 {
 	/* Quote always; double quotes; a leading = + - @ would make a
 	 * spreadsheet run a formula, so it gets a ' first. */
@@ -267,19 +267,19 @@ add_attendee(const struct attendee *a, void *arg)
 	if (a->distance_miles >= 0)
 		snprintf(dist, sizeof(dist), "%.1f", a->distance_miles);
 	if (x->as_csv) {
-		csv_field(&x->csv, a->name, false);
-		csv_field(&x->csv, a->email, false);
-		csv_field(&x->csv, a->city, false);
-		csv_field(&x->csv, a->state, false);
-		csv_field(&x->csv, dist, false);
-		csv_field(&x->csv, model_mode_name(a->mode), false);
-		csv_field(&x->csv, a->rsvp, false);
-		csv_field(&x->csv, a->rsvp_via, false);
-		csv_field(&x->csv, a->comment, false);
-		csv_field(&x->csv, a->attended < 0 ? "" : a->attended ?
+		http_csv_field(&x->csv, a->name, false);
+		http_csv_field(&x->csv, a->email, false);
+		http_csv_field(&x->csv, a->city, false);
+		http_csv_field(&x->csv, a->state, false);
+		http_csv_field(&x->csv, dist, false);
+		http_csv_field(&x->csv, model_mode_name(a->mode), false);
+		http_csv_field(&x->csv, a->rsvp, false);
+		http_csv_field(&x->csv, a->rsvp_via, false);
+		http_csv_field(&x->csv, a->comment, false);
+		http_csv_field(&x->csv, a->attended < 0 ? "" : a->attended ?
 		    "true" : "false", false);
-		csv_field(&x->csv, inv, false);
-		csv_field(&x->csv, resp, true);
+		http_csv_field(&x->csv, inv, false);
+		http_csv_field(&x->csv, resp, true);
 		return 0;
 	}
 	json_array_append_new(x->items, json_pack("{s:I, s:s, s:s, s:s, s:s, "

@@ -387,4 +387,20 @@ int store_join_use(struct store *s, int64_t id, int64_t member_id,
 int store_join_set_member(struct store *s, int64_t id, int64_t member_id,
     struct err *err);
 
+/* ---- the organizer's counts (store_stats.c) ---------------------------- */
+struct store_stats {
+	int64_t members_local, members_remote, members_unassigned;
+	int64_t members_removed, members_do_not_contact, members_bouncing;
+	int64_t clubs_active, clubs_accepts_remote;
+	int64_t contacts_open, contacts_overdue, contacts_done;
+	int64_t invitations[5];	/* outbox rows by status, as
+				 * store_outbox_counts() gives them */
+	int64_t answers_accepted, answers_declined, answers_tentative;
+	int64_t answers_needs_action;
+	int64_t attended;
+};
+/* Every count at once; `now` decides which first contacts are overdue. */
+int store_stats_read(struct store *s, time_t now, struct store_stats *out,
+    struct err *err);
+
 #endif

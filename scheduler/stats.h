@@ -1,0 +1,46 @@
+/*
+ * stats.h - the organizer's overview (docs/admin.md, CONTRACT §13): how
+ * many members by mode and status, clubs, first contacts, invitation
+ * mails, answers and attendance.
+ *
+ * The counts agree with the lists behind them (GET /api/v1/members with
+ * its filters, /api/v1/contacts, /api/v1/outbox): members by mode leave
+ * removed members out; invitations are outbox rows of kind invitation,
+ * pending including the one being sent; answers are the series answers
+ * of invitations not withdrawn.
+ */
+#ifndef CLUBMATCH_STATS_H
+#define CLUBMATCH_STATS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+struct store;
+
+struct stats {
+	struct {
+		int64_t local, remote, unassigned, removed, do_not_contact,
+		    bouncing;
+	} members;
+	struct {
+		int64_t active, accepts_remote;
+	} clubs;
+	struct {
+		int64_t open, overdue, done;	/* open: not yet overdue */
+	} contacts;
+	struct {
+		int64_t sent, failed, pending;
+	} invitations;
+	struct {
+		int64_t accepted, declined, tentative, needs_action;
+	} answers;
+	int64_t attended;		/* occurrences someone came to */
+};
+
+/* The counts as of now (one read transaction). */
+int stats_read(struct store *st, time_t now, struct stats *out,
+    struct err *err);
+
+#endif
