@@ -812,6 +812,14 @@ classify(struct reader_msg *m, GMimeMessage *msg, const char *mail_from)
 		    "calendar counter" : "calendar reply";
 		return;
 	}
+	if (w.calendars > 0) {
+		/* A calendar we cannot read (truncated, bad base64, not a
+		 * REPLY) is a client's answer gone wrong, not a person's
+		 * words for the secretary (docs/email.md, "Replies"). */
+		m->kind = READER_JUNK;
+		m->reason = "a calendar part that is not a readable reply";
+		return;
+	}
 	why = auto_reason(msg);
 	if (why != NULL) {
 		m->kind = READER_AUTO;

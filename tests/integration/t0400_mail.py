@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, done, parse_date  # noqa: E402
 from smtpsink import SmtpSink             # noqa: E402
-from tlslib import make_ca                # noqa: E402
+from ca_lib import make_ca                # noqa: E402
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("CLUBMATCH_BUILD") or os.path.join(TOP, "build")

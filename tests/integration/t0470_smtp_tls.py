@@ -26,7 +26,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, eq, done, wait_for, Server, BIN    # noqa: E402
-from tlslib import make_ca                                  # noqa: E402
+from ca_lib import make_ca                                  # noqa: E402
 from invite_lib import (Sink, new_club, new_member, new_meeting,  # noqa: E402
                         outbox, FAST_ENV, MAIL_FROM, BASE_URL)
 
@@ -190,7 +190,12 @@ def run_auth_tls(ca, cert):
         eq(len(msgs), 1, "auth-tls: the invitation arrived")
         check(sink.auth_commands and all(sink.auth_commands),
               "auth-tls: every AUTH came after STARTTLS", sink.auth_commands)
-        eq(sink.auth_attempts, [(USER, True)], "auth-tls: one AUTH, accepted")
+        # The welcome goes too, perhaps on the other sender lane: one
+        # AUTH per lane's connection at most, each accepted.
+        check(1 <= len(sink.auth_attempts) <= 2 and
+              all(a == (USER, True) for a in sink.auth_attempts),
+              "auth-tls: one AUTH per sender connection, accepted",
+              sink.auth_attempts)
     finally:
         stop(s)
         sink.stop()

@@ -248,10 +248,16 @@ def main():
             ann, bo = got
             yes = [p for p, a in ann if a == "yes"][0]
             no = [p for p, a in bo if a == "no"][0]
+            # The link shows a page; its button (a form POST) records.
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
             st, _ = s.call("GET", yes + "?answer=yes", token=None)
-            eq(st, 200, "Ann answers yes through her RSVP link")
-            st, _ = s.call("GET", no + "?answer=no", token=None)
-            eq(st, 200, "Bo answers no through his RSVP link")
+            eq(st, 200, "Ann opens her RSVP link")
+            st, _ = s.call("POST", yes, token=None, raw=b"answer=yes",
+                           headers=form)
+            eq(st, 200, "Ann answers yes with the page's button")
+            st, _ = s.call("POST", no, token=None, raw=b"answer=no",
+                           headers=form)
+            eq(st, 200, "Bo answers no with the page's button")
 
         d = new_driver(downloads)
         try:

@@ -1,4 +1,4 @@
-"""tlslib.py - a private CA for the TLS tests, made with the `openssl`
+"""ca_lib.py - a private CA for the TLS tests, made with the `openssl`
 command: a CA certificate and a server certificate it signed for
 localhost and 127.0.0.1 (smtpsink.py serves it; clubmatch trusts the CA
 with --smtp-ca-file).
