@@ -74,7 +74,8 @@ static const char USAGE_IMPORT[] =
 "members: name,email,zip[,phone,preferred_channel,state]\n"
 "\n"
 "The first row names the columns.  A bad row is reported with its line\n"
-"number and reason, and the other rows are still imported; the exit\n"
+"number and reason, and the other rows are still imported.  A row\n"
+"stored before with the same data counts as 'already imported'.  The exit\n"
 "status is 0 only when every row was taken.  New members are matched\n"
 "as POST /api/v1/members does, unless --no-match.\n";
 
@@ -204,8 +205,9 @@ cmd_import(const struct config *cfg, struct service *svc, struct store *st)
 	if (import_csv(svc, st, cfg->args[0], cfg->args[1], !cfg->no_match,
 	    stderr, &rep, &err) < 0)
 		return fail("", &err);
-	fprintf(stderr, "clubmatch: %s: %ld rows, %ld imported, %ld "
-	    "rejected\n", cfg->args[1], rep.rows, rep.taken, rep.rejected);
+	fprintf(stderr, "clubmatch: %s: %ld rows, %ld imported, %ld already "
+	    "imported, %ld rejected\n", cfg->args[1], rep.rows, rep.taken,
+	    rep.already, rep.rejected);
 	return rep.rejected ? 1 : 0;
 }
 

@@ -59,6 +59,10 @@ int store_secret(struct store *s, unsigned char key[32], struct err *err);
 int store_club_insert(struct store *s, struct club *c, struct err *err);
 int store_club_get(struct store *s, int64_t id, struct club *out,
     struct err *err);
+/* The oldest active club named name (exactly) at zip; ERR_NOT_FOUND when
+ * there is none. */
+int store_club_find(struct store *s, const char *name, const char *zip,
+    struct club *out, struct err *err);
 /* Writes the editable fields of c (by c->id). */
 int store_club_update(struct store *s, const struct club *c,
     struct err *err);
@@ -80,6 +84,10 @@ bool store_club_room(struct store *s, int64_t id, int64_t *remote_members,
 int store_member_insert(struct store *s, struct member *m, struct err *err);
 int store_member_get(struct store *s, int64_t id, struct member *out,
     struct err *err);
+/* The member with e-mail address email (in any case); ERR_NOT_FOUND
+ * when there is none. */
+int store_member_get_by_email(struct store *s, const char *email,
+    struct member *out, struct err *err);
 int store_member_each(struct store *s, const struct member_filter *f,
     int (*fn)(const struct member *m, void *arg), void *arg,
     struct err *err);

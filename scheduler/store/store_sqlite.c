@@ -157,11 +157,13 @@ enum stmt_id {
 	ST_SECRET_PUT,
 	ST_CLUB_INSERT,
 	ST_CLUB_GET,
+	ST_CLUB_FIND,
 	ST_CLUB_UPDATE,
 	ST_CLUB_EACH,
 	ST_CLUB_ROOM,
 	ST_MEMBER_INSERT,
 	ST_MEMBER_GET,
+	ST_MEMBER_BY_EMAIL,
 	ST_MEMBER_EACH,
 	ST_MEMBER_ASSIGN,
 	ST_MEMBER_UNASSIGN_CLUB,
@@ -224,6 +226,8 @@ static const char *const SQL[ST__COUNT] = {
 	    " accepts_remote, remote_capacity, created_at)"
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_CLUB_GET] = "SELECT " CLUB_COLS " FROM clubs WHERE id = ?",
+	[ST_CLUB_FIND] = "SELECT " CLUB_COLS " FROM clubs WHERE active"
+	    " AND name = ? AND zip = ? ORDER BY id LIMIT 1",
 	[ST_CLUB_UPDATE] = "UPDATE clubs SET name = ?, slug = ?, zip = ?,"
 	    " city = ?, state = ?, county = ?, timezone = ?, lat = ?, lon = ?,"
 	    " secretary_email = ?, secretary_name = ?, accepts_remote = ?,"
@@ -238,6 +242,8 @@ static const char *const SQL[ST__COUNT] = {
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MEMBER_GET] = "SELECT " MEMBER_COLS " FROM members m"
 	    " LEFT JOIN clubs c ON c.id = m.club_id WHERE m.id = ?",
+	[ST_MEMBER_BY_EMAIL] = "SELECT " MEMBER_COLS " FROM members m"
+	    " LEFT JOIN clubs c ON c.id = m.club_id WHERE m.email = ?",
 	[ST_MEMBER_EACH] = "SELECT " MEMBER_COLS " FROM members m"
 	    " LEFT JOIN clubs c ON c.id = m.club_id"
 	    " WHERE m.id > ?1 AND (?2 = 0 OR m.club_id = ?2)"
@@ -564,6 +570,32 @@ get_by_id(struct store *s, enum stmt_id which, int64_t id,
 	return store_fail(s, err, doing);
 }
 
+/* As get_by_id(), for a statement that takes two strings (b: NULL when
+ * it takes one). */
+static int
+get_by_text(struct store *s, enum stmt_id which, const char *a,
+    const char *b, void (*fill)(sqlite3_stmt *st, void *out), void *out,
+    const char *what, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, which);
+	char doing[64];
+	int rc;
+
+	bind_text(st, 1, a);
+	if (b)
+		bind_text(st, 2, b);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fill(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no such %s", what);
+	snprintf(doing, sizeof(doing), "cannot read %s", what);
+	return store_fail(s, err, doing);
+}
+
 /* Steps st (bound by the caller) to its end, calling row(st, ctx) for
  * each row until it returns non-zero (> 0: stop, < 0: failed with *err
  * set), and resets st.  Returns the number of rows visited, or -1 with
@@ -719,6 +751,14 @@ store_club_get(struct store *s, int64_t id, struct club *out,
 }
 
 int
+store_club_find(struct store *s, const char *name, const char *zip,
+    struct club *out, struct err *err)
+{
+	return get_by_text(s, ST_CLUB_FIND, name, zip, club_from_row, out,
+	    "club", err);
+}
+
+int
 store_club_update(struct store *s, const struct club *c, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_CLUB_UPDATE);
@@ -868,6 +908,14 @@ store_member_get(struct store *s, int64_t id, struct member *out,
     struct err *err)
 {
 	return get_by_id(s, ST_MEMBER_GET, id, member_from_row, out, "member", err);
+}
+
+int
+store_member_get_by_email(struct store *s, const char *email,
+    struct member *out, struct err *err)
+{
+	return get_by_text(s, ST_MEMBER_BY_EMAIL, email, NULL,
+	    member_from_row, out, "member", err);
 }
 
 struct member_visit {
