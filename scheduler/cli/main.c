@@ -40,6 +40,7 @@ static const char USAGE[] =
 "  import clubs FILE.csv    add clubs (name,zip,secretary_email,...)\n"
 "  import members FILE.csv  add members (name,email,zip,...) and match them\n"
 "  match                    assign every member not matched yet\n"
+"  backup FILE              write a consistent copy of the database\n"
 "  zip ZIP                  print a ZIP code's record as JSON\n"
 "\n"
 "  clubmatch <command> --help   flags of a command\n"
@@ -84,6 +85,15 @@ static const char USAGE_MATCH[] =
 "\n"
 "Assigns every member that was never matched, in one pass and one\n"
 "transaction, and prints the counts as JSON.\n";
+
+static const char USAGE_BACKUP[] =
+"usage: clubmatch backup FILE [--db PATH]\n"
+"\n"
+"Writes a consistent copy of the database --db to FILE, also while\n"
+"serve or an import is writing to it (SQLite's online backup).  The\n"
+"copy goes to a temporary file beside FILE, renamed to FILE when it is\n"
+"complete: a failed backup leaves FILE as it was.  Exit status 0 when\n"
+"the copy is written, 1 when not.\n";
 
 static const char USAGE_ZIP[] =
 "usage: clubmatch zip ZIP\n"
@@ -231,6 +241,37 @@ cmd_match(struct service *svc, struct store *st)
 	return 0;
 }
 
+/* ==== backup ============================================================ */
+static int
+cmd_backup(const struct config *cfg)
+{
+	struct stat db, to;
+	struct store *st;
+	struct err err;
+	const char *file = cfg->args[0];
+
+	if (stat(cfg->db, &db) != 0) {
+		fprintf(stderr, "clubmatch: no database at '%s' (%s): give "
+		    "it with --db\n", cfg->db, strerror(errno));
+		return 1;
+	}
+	if (stat(file, &to) == 0 && to.st_dev == db.st_dev &&
+	    to.st_ino == db.st_ino)
+		return bad_usage("backup ", "FILE is the database itself");
+	err_clear(&err);
+	st = store_open(cfg->db, &err);
+	if (st == NULL)
+		return fail("", &err);
+	if (store_backup(st, file, &err) < 0) {
+		store_close(st);
+		return fail("backup failed", &err);
+	}
+	store_close(st);
+	fprintf(stderr, "clubmatch: backup of %s written to %s\n", cfg->db,
+	    file);
+	return 0;
+}
+
 /* ==== serve ============================================================= */
 
 /* The admin token: from --admin-token-file, else var/admin.token,
@@ -343,6 +384,8 @@ usage_for(const char *cmd)
 		return USAGE_MATCH;
 	if (strcmp(cmd, "zip") == 0)
 		return USAGE_ZIP;
+	if (strcmp(cmd, "backup") == 0)
+		return USAGE_BACKUP;
 	return NULL;
 }
 
@@ -423,6 +466,11 @@ main(int argc, char **argv)
 		rc = bad_usage(cmd, "unexpected argument");
 	else if (strcmp(cmd, "zip") == 0)
 		rc = cmd_zip(&cfg);
+	else if (strcmp(cmd, "backup") == 0 && cfg.nargs != 1)
+		rc = bad_usage("backup ", "give the one FILE to write the copy "
+		    "to");
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cmd_backup(&cfg);
 	else
 		rc = run(&cfg);
 	config_release(&cfg);

@@ -38,6 +38,12 @@ struct store;
 struct store *store_open(const char *path, struct err *err);
 void store_close(struct store *s);	/* NULL is a no-op */
 
+/* Writes a consistent copy of the database to path (SQLite's online
+ * backup API: one snapshot, while other connections go on writing),
+ * through a temporary file in the same directory renamed at the end, so
+ * path is either the whole copy or untouched.  -1 with *err. */
+int store_backup(struct store *s, const char *path, struct err *err);
+
 /* The schema version found in the file before store_open() migrated it. */
 int store_schema_found(const struct store *s);
 

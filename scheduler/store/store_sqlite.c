@@ -7,11 +7,14 @@
  * Layout of this file: schema and migrations, statement table, open and
  * close, transactions, the row walker, then one section per table.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rand.h"
 #include "store.h"
@@ -477,6 +480,100 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+/* ==== backup ============================================================ */
+/* Copies every page from s into dst with SQLite's online backup API: one
+ * step that reads a single snapshot (in WAL mode the writers go on), and
+ * a retry while another connection holds a lock the copy needs. */
+static int
+backup_copy(struct store *s, sqlite3 *dst, struct err *err)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+	int rc, tries = 0;
+
+	if (b == NULL)
+		return err_set(err, ERR_INTERNAL, "cannot start the backup: %s",
+		    sqlite3_errmsg(dst));
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < 200);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		return err_set(err, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
+		    ERR_UNAVAILABLE : ERR_INTERNAL, "backup failed: %s",
+		    sqlite3_errstr(rc));
+	return 0;
+}
+
+int
+store_backup(struct store *s, const char *path, struct err *err)
+{
+	char *tmp = xasprintf("%s.tmp-XXXXXX", path), *side;
+	sqlite3 *dst = NULL;
+	int fd, rc = -1;
+
+	/* A temporary file beside path, renamed over it at the end: a
+	 * failed backup never leaves a half file under path. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set(err, ERR_INTERNAL, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot open '%s': %s", tmp,
+		    dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto out_unlink;
+	}
+	if (backup_copy(s, dst, err) < 0)
+		goto out_unlink;
+	/* The copy is a plain file of its own: no -wal beside it, and on
+	 * disk before it takes the name. */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE;", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot finish '%s': %s", tmp,
+		    sqlite3_errmsg(dst));
+		goto out_unlink;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot close '%s'", tmp);
+		goto out_unlink;
+	}
+	dst = NULL;
+	fd = open(tmp, O_RDONLY);
+	if (fd < 0 || fsync(fd) != 0) {
+		err_set(err, ERR_INTERNAL, "cannot sync '%s': %s", tmp,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out_unlink;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		err_set(err, ERR_INTERNAL, "cannot rename '%s' to '%s': %s",
+		    tmp, path, strerror(errno));
+		goto out_unlink;
+	}
+	rc = 0;
+	goto out_free;
+out_unlink:
+	sqlite3_close(dst);
+	unlink(tmp);
+	side = xasprintf("%s-journal", tmp);
+	unlink(side);
+	free(side);
+	side = xasprintf("%s-wal", tmp);
+	unlink(side);
+	free(side);
+out_free:
+	free(tmp);
+	return rc;
 }
 
 int
