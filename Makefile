@@ -88,12 +88,35 @@ $(B)/bench/bench_geo: $(B)/bench/bench_geo.o $(LIB_GEO) $(LIB_COMMON)
 $(B)/bench/bench_ics: $(B)/bench/bench_ics.o $(LIB_ICS) $(LIB_COMMON)
 	$(link)
 
-$(B)/%.o: %.c
+# Before anything compiles: are the libraries there?  Without them the
+# first error would be a compiler's about some header; say instead which
+# packages are missing and what installs them (tools/setup.sh build).
+DEB_libmicrohttpd = libmicrohttpd-dev
+DEB_jansson = libjansson-dev
+DEB_sqlite3 = libsqlite3-dev
+DEB_libical = libical-dev
+DEB_libcurl = libcurl4-openssl-dev
+DEB_libcrypto = libssl-dev
+.PHONY: pkgcheck
+pkgcheck:
+	@command -v pkg-config >/dev/null || { echo "make: pkg-config is \
+	missing (Debian package pkg-config): run 'make setup' \
+	(tools/setup.sh build) to install it and the libraries" >&2; exit 1; }
+	@missing=""; for p in $(foreach p,$(PKGS),$(p):$(DEB_$(p))); do \
+		pkg-config --exists "$${p%%:*}" || missing="$$missing $${p%%:*} ($${p#*:})"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: missing libraries:$$missing" >&2; \
+		echo "make: run 'make setup' (tools/setup.sh build) to install them" >&2; \
+		exit 1; \
+	fi
+
+$(B)/%.o: %.c | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 # .S files embed data with .incbin, which -MMD does not see: the
 # embedded files are named by hand below.
-$(B)/%.o: %.S
+$(B)/%.o: %.S | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/geo/zipdata.o: data/zips.tsv
