@@ -200,7 +200,11 @@ add_text(icalcomponent *c, icalproperty *(*make)(const char *),
 {
 	char *clean = clean_text(s);
 
-	icalcomponent_add_property(c, make(clean));
+	/* A text of nothing but control characters cleans to "": libical
+	 * refuses a property without a value (found by tests/fuzz/fuzz_ics),
+	 * so there is none. */
+	if (clean[0])
+		icalcomponent_add_property(c, make(clean));
 	free(clean);
 }
 
