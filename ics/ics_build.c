@@ -200,10 +200,10 @@ add_text(icalcomponent *c, icalproperty *(*make)(const char *),
 {
 	char *clean = clean_text(s);
 
-	/* A text of nothing but control characters cleans to "": libical
-	 * refuses a property without a value (found by tests/fuzz/fuzz_ics),
-	 * so there is none. */
-	if (clean[0])
+	/* A text of nothing but control characters and blanks cleans to
+	 * white space, which libical reads back as a property without a
+	 * value and refuses (found by tests/fuzz/fuzz_ics): leave it out. */
+	if (!blank(clean))
 		icalcomponent_add_property(c, make(clean));
 	free(clean);
 }

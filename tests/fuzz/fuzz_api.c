@@ -95,6 +95,10 @@ call(const struct route *r, const char *body, size_t len, unsigned *status,
 	FUZZ_ASSERT(rs.body != NULL, "%s %s gave no answer", r->method,
 	    r->pattern);
 	*status = rs.status;
+	/* For whoever writes seeds: what each one reached. */
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "%s %s -> %u %.*s\n", r->method, r->pattern,
+		    rs.status, (int)(rs.len > 200 ? 200 : rs.len), rs.body);
 	if (check) {
 		FUZZ_ASSERT(rs.status >= 200 && rs.status < 500, "%s %s "
 		    "answered %u: %.*s", r->method, r->pattern, rs.status,
