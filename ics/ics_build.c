@@ -425,6 +425,30 @@ vcalendar_new(enum ics_method method)
 }
 
 /*
+ * libical 3.0 folds a property line together with its CRLF, so a line
+ * of exactly 75 octets comes out as "\r" "\r\n " "\n" (found by
+ * tests/fuzz/fuzz_ics; docs/calendar.md, "What libical leaves to us").
+ * No value holds a CR (they are cleaned), so that sequence is always
+ * this fold: put the line end back together, in place.
+ */
+static void
+repair_folds(char *text)
+{
+	char *r = text, *w = text;
+
+	while (*r) {
+		if (strncmp(r, "\r\r\n \n", 5) == 0) {
+			memcpy(w, "\r\n", 2);
+			w += 2;
+			r += 5;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/*
  * Serialises cal and puts the VTIMEZONE text of each of the n zones in
  * front of its first sub-component (RFC 5545 wants them before the events
  * that use them; docs/calendar.md, "What we emit").  libical writes every
@@ -442,6 +466,7 @@ serialise(icalcomponent *cal, const struct ics_zone *const *zones, size_t n,
 
 	text = icalcomponent_as_ical_string_r(cal);
 	icalcomponent_free(cal);
+	repair_folds(text);
 	at = strstr(text + 1, "\r\nBEGIN:");
 	head = at ? (size_t)(at - text) + 2 : strlen(text) -
 	    strlen("END:VCALENDAR\r\n");
