@@ -613,9 +613,13 @@ publish_build(const char *calname, const struct ics_event *events,
 				*r++ = *q;
 		}
 		*r = '\0';
-		p = icalproperty_new_x(clean);
-		icalproperty_set_x_name(p, "X-WR-CALNAME");
-		icalcomponent_add_property(cal, p);
+		/* Nothing left (a name of commas): no property, as in
+		 * add_text() (found by tests/fuzz/fuzz_ics). */
+		if (!blank(clean)) {
+			p = icalproperty_new_x(clean);
+			icalproperty_set_x_name(p, "X-WR-CALNAME");
+			icalcomponent_add_property(cal, p);
+		}
 		free(clean);
 	}
 	p = icalproperty_new_refreshinterval(
