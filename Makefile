@@ -52,7 +52,7 @@ TOOL_BINS  = $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tool
 BENCH_BINS = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all units benches setup run test check asan-build asan-check checksrc \
-        bench clean
+        bench clean fuzz fuzz-build fuzz-bins
 all: $(B)/clubmatch
 
 $(B)/clubmatch: $(B)/$(S)/cli/main.o $(LIB_ALL)
@@ -104,12 +104,36 @@ $(B)/tests/test_usmap: $(B)/tests/unit/test_usmap.o $(LIB_GEO) $(LIB_COMMON)
 $(B)/bench/bench_usmap: $(B)/bench/bench_usmap.o $(LIB_GEO) $(LIB_COMMON)
 	$(link)
 
-$(B)/%.o: %.c
+# Before anything compiles: are the libraries there?  Without them the
+# first error would be a compiler's about some header; say instead which
+# packages are missing and what installs them (tools/setup.sh build).
+DEB_libmicrohttpd = libmicrohttpd-dev
+DEB_jansson = libjansson-dev
+DEB_sqlite3 = libsqlite3-dev
+DEB_libical = libical-dev
+DEB_libcurl = libcurl4-openssl-dev
+DEB_libcrypto = libssl-dev
+DEB_gmime-3.0 = libgmime-3.0-dev
+.PHONY: pkgcheck
+pkgcheck:
+	@command -v pkg-config >/dev/null || { echo "make: pkg-config is \
+	missing (Debian package pkg-config): run 'make setup' \
+	(tools/setup.sh build) to install it and the libraries" >&2; exit 1; }
+	@missing=""; for p in $(foreach p,$(PKGS),$(p):$(DEB_$(p))); do \
+		pkg-config --exists "$${p%%:*}" || missing="$$missing $${p%%:*} ($${p#*:})"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: missing libraries:$$missing" >&2; \
+		echo "make: run 'make setup' (tools/setup.sh build) to install them" >&2; \
+		exit 1; \
+	fi
+
+$(B)/%.o: %.c | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 # .S files embed data with .incbin, which -MMD does not see: the
 # embedded files are named by hand below.
-$(B)/%.o: %.S
+$(B)/%.o: %.S | pkgcheck
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/geo/zipdata.o: data/zips.tsv
@@ -133,7 +157,8 @@ test:
 	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory DEVELOPER=1 all units
 	@$(MAKE) --no-print-directory asan-build
-	@tests/run.sh build build-asan
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_BUILD=build-fuzz tests/run.sh build build-asan
 
 check: test
 
@@ -157,3 +182,39 @@ bench:
 
 clean:
 	rm -rf build build-*
+
+# ---- fuzzing (docs/testing.md, "Fuzzing") ------------------------------
+# A target is one line: fuzz_links_NAME = what tests/fuzz/fuzz_NAME.c
+# links (its seeds: tests/fuzz/corpus/NAME/).  `make fuzz` runs each for
+# FUZZ_SECONDS; `make test` runs each over its corpus once.
+fuzz_links_csv  = $(B)/$(S)/cli/csv.o $(LIB_COMMON)
+fuzz_links_api  = $(filter-out $(LIB_CLI),$(LIB_ALL))
+fuzz_links_ics  = $(LIB_ICS) $(LIB_COMMON)
+fuzz_links_imip = $(LIB_ICS) $(LIB_COMMON)
+# The API target answers libmicrohttpd's lookups itself (tests/fuzz/fuzz_api.c).
+fuzz_flags_api  = -Wl,--wrap=MHD_lookup_connection_value \
+                  -Wl,--wrap=MHD_lookup_connection_value_n
+
+FUZZ_TARGETS = $(sort $(patsubst fuzz_links_%,%,$(filter fuzz_links_%,$(.VARIABLES))))
+FUZZ_SECONDS ?= 60
+fuzz-build:
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS='-O1 -g' \
+		SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
+fuzz-bins: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+fuzz:
+	@tools/setup.sh test
+	@$(MAKE) --no-print-directory fuzz-build
+	@mkdir -p build-fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		mkdir -p build-fuzz/corpus/$$t; \
+		build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+		    -artifact_prefix=build-fuzz/crashes/$$t- -print_final_stats=1 \
+		    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+.SECONDEXPANSION:
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $$(fuzz_links_$$*)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+		$(fuzz_flags_$*) $(LDLIBS)

@@ -200,7 +200,11 @@ add_text(icalcomponent *c, icalproperty *(*make)(const char *),
 {
 	char *clean = clean_text(s);
 
-	icalcomponent_add_property(c, make(clean));
+	/* A text of nothing but control characters and blanks cleans to
+	 * white space, which libical reads back as a property without a
+	 * value and refuses (found by tests/fuzz/fuzz_ics): leave it out. */
+	if (!blank(clean))
+		icalcomponent_add_property(c, make(clean));
 	free(clean);
 }
 
@@ -421,6 +425,30 @@ vcalendar_new(enum ics_method method)
 }
 
 /*
+ * libical 3.0 folds a property line together with its CRLF, so a line
+ * of exactly 75 octets comes out as "\r" "\r\n " "\n" (found by
+ * tests/fuzz/fuzz_ics; docs/calendar.md, "What libical leaves to us").
+ * No value holds a CR (they are cleaned), so that sequence is always
+ * this fold: put the line end back together, in place.
+ */
+static void
+repair_folds(char *text)
+{
+	char *r = text, *w = text;
+
+	while (*r) {
+		if (strncmp(r, "\r\r\n \n", 5) == 0) {
+			memcpy(w, "\r\n", 2);
+			w += 2;
+			r += 5;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/*
  * Serialises cal and puts the VTIMEZONE text of each of the n zones in
  * front of its first sub-component (RFC 5545 wants them before the events
  * that use them; docs/calendar.md, "What we emit").  libical writes every
@@ -438,6 +466,7 @@ serialise(icalcomponent *cal, const struct ics_zone *const *zones, size_t n,
 
 	text = icalcomponent_as_ical_string_r(cal);
 	icalcomponent_free(cal);
+	repair_folds(text);
 	at = strstr(text + 1, "\r\nBEGIN:");
 	head = at ? (size_t)(at - text) + 2 : strlen(text) -
 	    strlen("END:VCALENDAR\r\n");
@@ -584,9 +613,13 @@ publish_build(const char *calname, const struct ics_event *events,
 				*r++ = *q;
 		}
 		*r = '\0';
-		p = icalproperty_new_x(clean);
-		icalproperty_set_x_name(p, "X-WR-CALNAME");
-		icalcomponent_add_property(cal, p);
+		/* Nothing left (a name of commas): no property, as in
+		 * add_text() (found by tests/fuzz/fuzz_ics). */
+		if (!blank(clean)) {
+			p = icalproperty_new_x(clean);
+			icalproperty_set_x_name(p, "X-WR-CALNAME");
+			icalcomponent_add_property(cal, p);
+		}
 		free(clean);
 	}
 	p = icalproperty_new_refreshinterval(

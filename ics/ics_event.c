@@ -85,8 +85,12 @@ has_control(const char *s)
 static bool
 is_blank(const char *s)
 {
+	/* Control characters count as blank: the builders clean them
+	 * away, and a title of nothing else would be an empty SUMMARY
+	 * (found by tests/fuzz/fuzz_ics). */
 	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
+		if (!isspace((unsigned char)*s) && (unsigned char)*s >= 0x20 &&
+		    *s != 0x7f)
 			return false;
 	return true;
 }

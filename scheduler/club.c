@@ -129,6 +129,34 @@ club_create(struct service *svc, struct store *st,
 	return 0;
 }
 
+int
+club_stored(struct store *st, const struct club_input *in, int64_t *id,
+    struct err *err)
+{
+	struct club c;
+	struct err nf;
+	bool same;
+
+	if (text_is_blank(in->name) || text_is_blank(in->zip))
+		return 0;
+	err_clear(&nf);
+	if (store_club_find(st, in->name, in->zip, &c, &nf) < 0) {
+		if (nf.code == ERR_NOT_FOUND)
+			return 0;
+		*err = nf;
+		return -1;
+	}
+	*id = c.id;
+	same = strcasecmp(c.secretary_email, in->secretary_email ?
+	    in->secretary_email : "") == 0 &&
+	    strcmp(c.secretary_name, in->secretary_name ?
+	    in->secretary_name : "") == 0 &&
+	    c.accepts_remote == (in->accepts_remote != 0) &&
+	    c.remote_capacity == (in->remote_capacity == -2 ? -1 :
+	    in->remote_capacity);
+	return same ? 1 : 2;
+}
+
 /* Fills the activity of clubs[0..n) from one look at the current
  * snapshot (0 for inactive or unknown clubs). */
 static void

@@ -30,6 +30,12 @@ void club_input_init(struct club_input *in);
 
 int club_create(struct service *svc, struct store *st,
     const struct club_input *in, struct club *out, struct err *err);
+/* Whether a CSV row was imported before (docs/operations.md,
+ * "Importing"): 0 when no active club has in's name at in's zip, 1 when
+ * one does with the same secretary and remote settings, 2 when one does
+ * with other data; *id is the club found.  -1 with *err. */
+int club_stored(struct store *st, const struct club_input *in, int64_t *id,
+    struct err *err);
 /* ERR_NOT_FOUND for a deleted club. */
 int club_update(struct service *svc, struct store *st, int64_t id,
     const struct club_input *in, struct club *out, struct err *err);

@@ -197,6 +197,31 @@ member_create_in(struct service *svc, struct store *st,
 }
 
 int
+member_stored(struct service *svc, struct store *st,
+    const struct member_input *in, int64_t *id, struct err *err)
+{
+	struct member m, old;
+	struct err e;
+
+	memset(&m, 0, sizeof(m));
+	err_clear(&e);
+	if (member_validate(svc, in, &m, &e) < 0)
+		return 0;
+	if (store_member_get_by_email(st, m.email, &old, &e) < 0) {
+		if (e.code == ERR_NOT_FOUND)
+			return 0;
+		*err = e;
+		return -1;
+	}
+	*id = old.id;
+	return strcmp(old.name, m.name) == 0 &&
+	    strcmp(old.place.zip, m.place.zip) == 0 &&
+	    strcmp(old.place.state, m.place.state) == 0 &&
+	    strcmp(old.phone, m.phone) == 0 &&
+	    strcmp(old.preferred_channel, m.preferred_channel) == 0 ? 1 : 2;
+}
+
+int
 member_get(struct store *st, int64_t id, struct member *out,
     struct err *err)
 {

@@ -53,6 +53,13 @@ int member_check(struct service *svc, const struct member_input *in,
     struct err *err);
 int member_get(struct store *st, int64_t id, struct member *out,
     struct err *err);
+/* Whether a CSV row was imported before (docs/operations.md,
+ * "Importing"): 0 when no member has in's e-mail address (or in is not
+ * valid), 1 when one does with the same name, place, phone and channel,
+ * 2 when one does with other data; *id is the member found.  -1 with
+ * *err. */
+int member_stored(struct service *svc, struct store *st,
+    const struct member_input *in, int64_t *id, struct err *err);
 
 /* Calls fn for each member of the page, in id order. */
 int member_list(struct store *st, const struct member_filter *f,

@@ -5,7 +5,8 @@
 # A program that exits non-zero without reporting a failure (a crash, a
 # sanitizer report) counts as one more failure.  Unit tests are
 # build/tests/test_*; integration tests are tests/integration/t*.py (run by
-# Debian's /usr/bin/python3 with CLUBMATCH_BIN pointing at the build).
+# Debian's /usr/bin/python3 with CLUBMATCH_BIN pointing at the build);
+# with FUZZ_BUILD set, tests/fuzz/corpus.sh runs the fuzz corpora.
 # The last line is "N passed, M failed".
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
@@ -51,6 +52,12 @@ for b in "$@"; do
 		tally "$t" timeout 900 /usr/bin/python3 "$t"
 	done
 done
+# The fuzz targets over their corpora, when a fuzz build is given
+# (make test: FUZZ_BUILD=build-fuzz).
+if [ -n "${FUZZ_BUILD:-}" ]; then
+	echo "# === fuzz corpora: $FUZZ_BUILD ==="
+	tally "tests/fuzz/corpus.sh" tests/fuzz/corpus.sh "$FUZZ_BUILD"
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,8 @@
 # setup.sh - install the Debian packages clubmatch needs, when missing.
 #
 #   tools/setup.sh build   compiler and libraries (make run)
-#   tools/setup.sh test    + test tools: SMTP server, calendar parsers, Chromium
+#   tools/setup.sh test    + test tools: SMTP server, calendar parsers, Chromium,
+#                          clang (libFuzzer: make fuzz, and make test)
 #   tools/setup.sh bench   + nginx and wrk, for the benchmark's baseline only
 #
 # Runs apt-get (through sudo when not root) only when a package is missing,
@@ -14,7 +15,7 @@ libical-dev libcurl4-openssl-dev libjansson-dev libssl-dev tzdata
 ca-certificates libgmime-3.0-dev"
 TEST="python3 python3-aiosmtpd python3-icalendar python3-dateutil
 python3-selenium chromium chromium-driver fonts-liberation sqlite3 curl
-procps dovecot-imapd openssl"
+procps dovecot-imapd openssl clang"
 BENCH="nginx-light wrk"
 
 case "${1:-build}" in

@@ -1,3 +1,7 @@
+/*
+ * csv.c - the RFC 4180 reader (docs/operations.md, "Importing").
+ */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,14 @@ struct csv {
 	char *fields[CSV_MAX_FIELDS];
 	size_t starts[CSV_MAX_FIELDS];
 	int started;		/* BOM check done */
+};
+
+/* Where to go on after a quoted field that never closes: just after the
+ * first line break inside it (at < 0: none seen yet). */
+struct csv_resume {
+	long at;		/* ftell() position */
+	long line;		/* c->line there */
+	long offset;		/* c->offset there */
 };
 
 struct csv *
@@ -64,20 +76,83 @@ skip_line(struct csv *c)
 		;
 }
 
+/* Keeps the first problem of a record: the rest of it is still read, so
+ * that the next record starts where it should. */
+static void
+csv_problem(struct err *bad, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+csv_problem(struct err *bad, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (bad->code != ERR_OK)
+		return;
+	bad->code = ERR_MALFORMED;
+	va_start(ap, fmt);
+	vsnprintf(bad->msg, sizeof(bad->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Appends one byte of field n, unless the record is already broken. */
+static void
+csv_add(struct csv *c, struct err *bad, int ch, int n)
+{
+	if (bad->code != ERR_OK)
+		return;
+	if (ch == '\0') {
+		csv_problem(bad, "field %d holds a NUL byte", n);
+		return;
+	}
+	buf_addc(&c->rec, (char)ch);
+}
+
+/*
+ * A quoted field that is never closed, or that grows past
+ * CSV_MAX_RECORD (most likely a missing closing quote too): the record
+ * is given up, and reading goes on at the line after the one the quote
+ * opened on, so that one stray quote costs one row and not the rest of
+ * the file.  Files that cannot seek (pipes) go on at the next line.
+ */
+static int
+csv_unclosed(struct csv *c, const struct csv_resume *r, long quote_line,
+    bool at_eof, struct err *err)
+{
+	if (r->at >= 0 && fseek(c->f, r->at, SEEK_SET) == 0) {
+		c->line = r->line;
+		c->offset = r->offset;
+	} else if (!at_eof) {
+		skip_line(c);
+	}
+	if (at_eof)
+		return err_set(err, ERR_MALFORMED, "the quoted field opened "
+		    "on line %ld is never closed", quote_line);
+	return err_set(err, ERR_MALFORMED, "the quoted field opened on line "
+	    "%ld is longer than %d bytes: is its closing quote missing?",
+	    quote_line, CSV_MAX_RECORD);
+}
+
 int
 csv_next(struct csv *c, char ***fields, long *line, struct err *err)
 {
+	struct csv_resume resume = { -1, 0, 0 };
+	struct err bad;
 	int ch, n = 0;
+	long quote_line = 0;
 	bool quoted = false, in_quotes = false, any = false;
 
+	*line = c->line;
 	if (!c->started) {
 		c->started = 1;
 		ch = getc(c->f);
 		if (ch == 0xef) {
-			if (getc(c->f) != 0xbb || getc(c->f) != 0xbf)
+			if (getc(c->f) != 0xbb || getc(c->f) != 0xbf) {
+				skip_line(c);
 				return err_set(err, ERR_MALFORMED,
 				    "the file starts with a broken byte-order "
 				    "mark");
+			}
 			c->offset += 3;
 		} else if (ch != EOF) {
 			ungetc(ch, c->f);
@@ -100,19 +175,19 @@ csv_next(struct csv *c, char ***fields, long *line, struct err *err)
 	if (ch == EOF)
 		return 0;
 	*line = c->line - (ch == '\n');
+	err_clear(&bad);
 	buf_reset(&c->rec);
 	c->starts[n++] = 0;
 	for (;; ch = get(c)) {
-		if (ch == EOF && in_quotes) {
-			return err_set(err, ERR_MALFORMED,
-			    "a quoted field is never closed");
-		}
 		if (in_quotes) {
+			if (ch == EOF)
+				return csv_unclosed(c, &resume, quote_line,
+				    true, err);
 			if (ch == '"') {
 				int next = get(c);
 
 				if (next == '"') {
-					buf_addc(&c->rec, '"');
+					csv_add(c, &bad, '"', n);
 					continue;
 				}
 				in_quotes = false;
@@ -120,7 +195,15 @@ csv_next(struct csv *c, char ***fields, long *line, struct err *err)
 					break;
 				ch = next;
 			} else {
-				buf_addc(&c->rec, (char)ch);
+				if (ch == '\n' && resume.at < 0) {
+					resume.at = ftell(c->f);
+					resume.line = c->line;
+					resume.offset = c->offset;
+				}
+				csv_add(c, &bad, ch, n);
+				if (c->rec.len > CSV_MAX_RECORD)
+					return csv_unclosed(c, &resume,
+					    quote_line, false, err);
 				continue;
 			}
 		}
@@ -133,14 +216,19 @@ csv_next(struct csv *c, char ***fields, long *line, struct err *err)
 				break;
 			ungetc(next, c->f);
 			c->offset--;
-			buf_addc(&c->rec, '\r');
+			/* RFC 4180 has no bare CR outside quotes: this is a
+			 * file with classic Mac line endings, all one
+			 * "line" to us. */
+			csv_problem(&bad, "a line ends in a lone CR (classic "
+			    "Mac line endings): save the file with LF or "
+			    "CRLF line endings");
 			continue;
 		}
 		if (ch == ',') {
 			if (n >= CSV_MAX_FIELDS) {
-				skip_line(c);
-				return err_set(err, ERR_MALFORMED,
-				    "more than %d fields", CSV_MAX_FIELDS);
+				csv_problem(&bad, "more than %d fields",
+				    CSV_MAX_FIELDS);
+				continue;
 			}
 			buf_addc(&c->rec, '\0');
 			c->starts[n++] = c->rec.len;
@@ -150,21 +238,20 @@ csv_next(struct csv *c, char ***fields, long *line, struct err *err)
 		}
 		if (ch == '"' && !quoted && !any) {
 			quoted = in_quotes = true;
+			quote_line = c->line;
 			continue;
 		}
-		if (quoted) {
-			skip_line(c);
-			return err_set(err, ERR_MALFORMED,
-			    "text after a closing quote");
-		}
+		if (quoted)
+			csv_problem(&bad, "text after the closing quote of "
+			    "field %d", n);
 		any = true;
-		buf_addc(&c->rec, (char)ch);
-		if (c->rec.len > CSV_MAX_RECORD) {
-			skip_line(c);
-			return err_set(err, ERR_MALFORMED,
-			    "record longer than %d bytes", CSV_MAX_RECORD);
-		}
+		csv_add(c, &bad, ch, n);
+		if (c->rec.len > CSV_MAX_RECORD)
+			csv_problem(&bad, "record longer than %d bytes",
+			    CSV_MAX_RECORD);
 	}
+	if (bad.code != ERR_OK)
+		return err_set(err, bad.code, "%s", bad.msg);
 	buf_addc(&c->rec, '\0');
 	for (int i = 0; i < n; i++)
 		c->fields[i] = c->rec.data + c->starts[i];

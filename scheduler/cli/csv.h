@@ -22,10 +22,14 @@ void csv_free(struct csv *c);		/* NULL ok */
 
 /*
  * Reads the next record.  Returns the number of fields (>= 1), 0 at the
- * end of the file, or -1 with *err for a record that cannot be read (an
- * unterminated quote, too long, too many fields); reading can go on after
- * -1.  *fields points into c and is valid until the next call.  *line is
- * the physical line the record starts on (the first line is 1).
+ * end of the file, or -1 with *err for a record that cannot be read (a
+ * NUL byte, a lone CR outside quotes, text after a closing quote, over
+ * CSV_MAX_RECORD bytes, more than CSV_MAX_FIELDS fields, a quoted field
+ * that never closes); reading can go on after -1, at the next record, or
+ * for a quote that never closes at the line after the one it opened on
+ * (when f can seek), so memory stays bounded by CSV_MAX_RECORD.  *fields
+ * points into c and is valid until the next call.  *line is the physical
+ * line the record starts on (the first line is 1).
  */
 int csv_next(struct csv *c, char ***fields, long *line, struct err *err);
 

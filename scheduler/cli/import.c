@@ -51,7 +51,8 @@ trim(char *s)
 	memmove(s, b, strlen(b) + 1);
 }
 
-/* Maps the header row onto cols; -1 with *err naming what is missing. */
+/* Maps the header row onto cols; -1 with *err naming what is missing
+ * or given twice. */
 static int
 map_header(struct column *cols, char **fields, int n, struct err *err)
 {
@@ -59,14 +60,39 @@ map_header(struct column *cols, char **fields, int n, struct err *err)
 
 	for (i = 0; i < n; i++) {
 		trim(fields[i]);
-		for (c = 0; cols[c].name; c++)
-			if (strcasecmp(fields[i], cols[c].name) == 0)
-				cols[c].index = i;
+		for (c = 0; cols[c].name; c++) {
+			if (strcasecmp(fields[i], cols[c].name) != 0)
+				continue;
+			if (cols[c].index >= 0)
+				return err_set(err, ERR_INVALID, "the header "
+				    "row names the column '%s' twice (fields "
+				    "%d and %d)", cols[c].name,
+				    cols[c].index + 1, i + 1);
+			cols[c].index = i;
+		}
 	}
 	for (c = 0; cols[c].name; c++)
 		if (cols[c].required && cols[c].index < 0)
 			return err_set(err, ERR_INVALID, "the header row has "
-			    "no '%s' column (line 1)", cols[c].name);
+			    "no '%s' column", cols[c].name);
+	return 0;
+}
+
+/* A row longer than the header: its data would land in the wrong
+ * columns, unless what is past the header is empty (a spreadsheet's
+ * trailing commas). */
+static int
+check_width(char **fields, int n, int width, struct err *err)
+{
+	int i;
+
+	for (i = width; i < n; i++) {
+		trim(fields[i]);
+		if (fields[i][0])
+			return err_set(err, ERR_INVALID, "the row has %d "
+			    "fields and the header %d: field %d is past the "
+			    "last column", n, width, i + 1);
+	}
 	return 0;
 }
 
@@ -103,6 +129,8 @@ parse_bool(const char *s, int *out)
 	return -1;
 }
 
+/* The row functions return 0 when the row was stored, 1 when it was
+ * stored before (a re-run after a crash), -1 with *err when rejected. */
 static int
 club_row(struct service *svc, struct store *st, struct column *cols,
     char **f, int n, struct err *err)
@@ -110,6 +138,8 @@ club_row(struct service *svc, struct store *st, struct column *cols,
 	struct club_input in;
 	struct club c;
 	const char *v;
+	int64_t id = 0;
+	int old;
 
 	club_input_init(&in);
 	in.name = field(cols, f, n, "name");
@@ -124,6 +154,15 @@ club_row(struct service *svc, struct store *st, struct column *cols,
 	if (v && text_parse_int64(v, 0, INT64_MAX, &in.remote_capacity) < 0)
 		return err_set_field(err, ERR_INVALID, "remote_capacity",
 		    "'%s' is not a whole number of 0 or more", v);
+	old = club_stored(st, &in, &id, err);
+	if (old < 0)
+		return -1;
+	if (old == 1)
+		return 1;
+	if (old == 2)
+		return err_set_field(err, ERR_CONFLICT, "name", "club %lld "
+		    "has this name and zip but other data: change it with "
+		    "PATCH /api/v1/clubs/%lld", (long long)id, (long long)id);
 	return club_create(svc, st, &in, &c, err);
 }
 
@@ -133,6 +172,9 @@ member_row(struct service *svc, struct store *st, struct column *cols,
 {
 	struct member_input in;
 	struct member m;
+	struct err why;
+	int64_t id = 0;
+	int old;
 
 	member_input_init(&in);
 	in.name = field(cols, f, n, "name");
@@ -142,7 +184,19 @@ member_row(struct service *svc, struct store *st, struct column *cols,
 	in.phone = field(cols, f, n, "phone");
 	in.preferred_channel = field(cols, f, n, "preferred_channel");
 	in.batch = batch;
-	return member_create(svc, st, &in, match, &m, err);
+	if (member_create(svc, st, &in, match, &m, err) == 0)
+		return 0;
+	if (err->code != ERR_CONFLICT || strcmp(err->field, "email") != 0)
+		return -1;
+	err_clear(&why);
+	old = member_stored(svc, st, &in, &id, &why);
+	if (old == 1)
+		return 1;
+	if (old == 2)
+		err_set_field(err, ERR_CONFLICT, "email", "a member with "
+		    "e-mail '%s' already exists with other data (member "
+		    "%lld)", in.email, (long long)id);
+	return -1;
 }
 
 static int
@@ -171,7 +225,7 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 	FILE *f;
 	char **fields;
 	long line = 0;
-	int n, rc = -1;
+	int n, width, rc = -1;
 	bool clubs = strcmp(kind, "clubs") == 0;
 	int64_t batch = 0;
 
@@ -184,14 +238,18 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 		    strerror(errno));
 	c = csv_new(f);
 	n = csv_next(c, &fields, &line, err);
-	if (n <= 0) {
-		if (n == 0)
-			err_set(err, ERR_INVALID, "'%s' is empty: it needs a "
-			    "header row", path);
+	if (n == 0) {
+		err_set(err, ERR_INVALID, "'%s' is empty: it needs a header "
+		    "row", path);
 		goto out_close;
 	}
-	if (map_header(cols, fields, n, err) < 0)
+	if (n < 0 || map_header(cols, fields, n, err) < 0) {
+		struct err why = *err;
+
+		err_set(err, why.code, "%s:%ld: %s", path, line, why.msg);
 		goto out_close;
+	}
+	width = n;
 	/* The run's number: each secretary gets one digest of the members
 	 * it assigned, when it ends (docs/outreach.md). */
 	if (!clubs && (batch = store_batch_next(st, err)) < 0)
@@ -207,12 +265,16 @@ import_csv(struct service *svc, struct store *st, const char *kind,
 		if (n == 0)
 			break;
 		out->rows++;
+		if (n > 0)
+			n = check_width(fields, n, width, &row) < 0 ? -1 : n;
 		if (n > 0) {
 			n = clubs ? club_row(svc, st, cols, fields, n, &row) :
 			    member_row(svc, st, cols, fields, n, match, batch,
 			    &row);
 		}
-		if (n < 0) {
+		if (n == 1) {
+			out->already++;
+		} else if (n < 0) {
 			out->rejected++;
 			progress_done(&bar);
 			fprintf(report, "%s:%ld: %s%s%s\n", path, line,

@@ -3,7 +3,9 @@
  *
  * Every row goes through the same service call as the HTTP API, one
  * transaction per row, so a bad row is reported (file:line: field:
- * reason) and the good ones are kept.
+ * reason) and the good ones are kept.  A row stored before with the
+ * same data (the file is run again after a crash) is counted apart as
+ * "already imported", and not stored twice.
  */
 #ifndef CLUBMATCH_IMPORT_H
 #define CLUBMATCH_IMPORT_H
@@ -17,6 +19,7 @@
 struct import_report {
 	long rows;		/* data rows read */
 	long taken;		/* rows stored */
+	long already;		/* rows found stored before, as they are */
 	long rejected;		/* rows reported on `report` */
 };
 

@@ -46,6 +46,7 @@ static const char USAGE[] =
 "  match                    assign every member not matched yet\n"
 "  intake [FILE]            take one received e-mail (stdin without FILE):\n"
 "                           calendar reply, bounce or human reply\n"
+"  backup FILE              write a consistent copy of the database\n"
 "  zip ZIP                  print a ZIP code's record as JSON\n"
 "\n"
 "  clubmatch <command> --help   flags of a command\n"
@@ -90,7 +91,8 @@ static const char USAGE_IMPORT[] =
 "members: name,email,zip[,phone,preferred_channel,state]\n"
 "\n"
 "The first row names the columns.  A bad row is reported with its line\n"
-"number and reason, and the other rows are still imported; the exit\n"
+"number and reason, and the other rows are still imported.  A row\n"
+"stored before with the same data counts as 'already imported'.  The exit\n"
 "status is 0 only when every row was taken.  New members are matched\n"
 "as POST /api/v1/members does, unless --no-match.\n";
 
@@ -109,6 +111,14 @@ static const char USAGE_INTAKE[] =
 "what it did.  Exit 0 when the message was taken or deliberately\n"
 "ignored (the same Message-ID twice changes nothing), 1 on a runtime\n"
 "failure so that the MTA tries again (docs/operations.md, \"Replies\").\n";
+static const char USAGE_BACKUP[] =
+"usage: clubmatch backup FILE [--db PATH]\n"
+"\n"
+"Writes a consistent copy of the database --db to FILE, also while\n"
+"serve or an import is writing to it (SQLite's online backup).  The\n"
+"copy goes to a temporary file beside FILE, renamed to FILE when it is\n"
+"complete: a failed backup leaves FILE as it was.  Exit status 0 when\n"
+"the copy is written, 1 when not.\n";
 
 static const char USAGE_ZIP[] =
 "usage: clubmatch zip ZIP\n"
@@ -230,8 +240,9 @@ cmd_import(const struct config *cfg, struct service *svc, struct store *st)
 	if (import_csv(svc, st, cfg->args[0], cfg->args[1], !cfg->no_match,
 	    stderr, &rep, &err) < 0)
 		return fail("", &err);
-	fprintf(stderr, "clubmatch: %s: %ld rows, %ld imported, %ld "
-	    "rejected\n", cfg->args[1], rep.rows, rep.taken, rep.rejected);
+	fprintf(stderr, "clubmatch: %s: %ld rows, %ld imported, %ld already "
+	    "imported, %ld rejected\n", cfg->args[1], rep.rows, rep.taken,
+	    rep.already, rep.rejected);
 	return rep.rejected ? 1 : 0;
 }
 
@@ -282,6 +293,37 @@ cmd_intake(const struct config *cfg, struct service *svc, struct store *st)
 	if (rc < 0)
 		return fail("cannot take the message", &err);
 	printf("%s\n", outcome);
+	return 0;
+}
+
+/* ==== backup ============================================================ */
+static int
+cmd_backup(const struct config *cfg)
+{
+	struct stat db, to;
+	struct store *st;
+	struct err err;
+	const char *file = cfg->args[0];
+
+	if (stat(cfg->db, &db) != 0) {
+		fprintf(stderr, "clubmatch: no database at '%s' (%s): give "
+		    "it with --db\n", cfg->db, strerror(errno));
+		return 1;
+	}
+	if (stat(file, &to) == 0 && to.st_dev == db.st_dev &&
+	    to.st_ino == db.st_ino)
+		return bad_usage("backup ", "FILE is the database itself");
+	err_clear(&err);
+	st = store_open(cfg->db, &err);
+	if (st == NULL)
+		return fail("", &err);
+	if (store_backup(st, file, &err) < 0) {
+		store_close(st);
+		return fail("backup failed", &err);
+	}
+	store_close(st);
+	fprintf(stderr, "clubmatch: backup of %s written to %s\n", cfg->db,
+	    file);
 	return 0;
 }
 
@@ -407,6 +449,8 @@ usage_for(const char *cmd)
 		return USAGE_ZIP;
 	if (strcmp(cmd, "intake") == 0)
 		return USAGE_INTAKE;
+	if (strcmp(cmd, "backup") == 0)
+		return USAGE_BACKUP;
 	return NULL;
 }
 
@@ -493,6 +537,11 @@ main(int argc, char **argv)
 		rc = bad_usage("intake ", "give at most one FILE");
 	else if (strcmp(cmd, "zip") == 0)
 		rc = cmd_zip(&cfg);
+	else if (strcmp(cmd, "backup") == 0 && cfg.nargs != 1)
+		rc = bad_usage("backup ", "give the one FILE to write the copy "
+		    "to");
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cmd_backup(&cfg);
 	else
 		rc = run(&cfg);
 	config_release(&cfg);

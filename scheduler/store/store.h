@@ -38,6 +38,12 @@ struct store;
 struct store *store_open(const char *path, struct err *err);
 void store_close(struct store *s);	/* NULL is a no-op */
 
+/* Writes a consistent copy of the database to path (SQLite's online
+ * backup API: one snapshot, while other connections go on writing),
+ * through a temporary file in the same directory renamed at the end, so
+ * path is either the whole copy or untouched.  -1 with *err. */
+int store_backup(struct store *s, const char *path, struct err *err);
+
 /* The schema version found in the file before store_open() migrated it. */
 int store_schema_found(const struct store *s);
 
@@ -59,6 +65,10 @@ int store_secret(struct store *s, unsigned char key[32], struct err *err);
 int store_club_insert(struct store *s, struct club *c, struct err *err);
 int store_club_get(struct store *s, int64_t id, struct club *out,
     struct err *err);
+/* The oldest active club named name (exactly) at zip; ERR_NOT_FOUND when
+ * there is none. */
+int store_club_find(struct store *s, const char *name, const char *zip,
+    struct club *out, struct err *err);
 /* Writes the editable fields of c (by c->id). */
 int store_club_update(struct store *s, const struct club *c,
     struct err *err);
@@ -80,6 +90,10 @@ bool store_club_room(struct store *s, int64_t id, int64_t *remote_members,
 int store_member_insert(struct store *s, struct member *m, struct err *err);
 int store_member_get(struct store *s, int64_t id, struct member *out,
     struct err *err);
+/* The member with e-mail address email (in any case); ERR_NOT_FOUND
+ * when there is none. */
+int store_member_get_by_email(struct store *s, const char *email,
+    struct member *out, struct err *err);
 int store_member_each(struct store *s, const struct member_filter *f,
     int (*fn)(const struct member *m, void *arg), void *arg,
     struct err *err);

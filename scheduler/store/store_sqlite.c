@@ -7,12 +7,15 @@
  * Layout of this file: schema and migrations, statement table, open and
  * close, transactions, the row walker, then one section per table.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rand.h"
 #include "store.h"
@@ -291,11 +294,13 @@ enum stmt_id {
 	ST_SECRET_PUT,
 	ST_CLUB_INSERT,
 	ST_CLUB_GET,
+	ST_CLUB_FIND,
 	ST_CLUB_UPDATE,
 	ST_CLUB_EACH,
 	ST_CLUB_ROOM,
 	ST_MEMBER_INSERT,
 	ST_MEMBER_GET,
+	ST_MEMBER_BY_EMAIL,
 	ST_MEMBER_EACH,
 	ST_MEMBER_ASSIGN,
 	ST_MEMBER_UNASSIGN_CLUB,
@@ -338,6 +343,8 @@ static const char *const SQL[ST__COUNT] = {
 	    " accepts_remote, remote_capacity, created_at)"
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_CLUB_GET] = "SELECT " CLUB_COLS " FROM clubs WHERE id = ?",
+	[ST_CLUB_FIND] = "SELECT " CLUB_COLS " FROM clubs WHERE active"
+	    " AND name = ? AND zip = ? ORDER BY id LIMIT 1",
 	[ST_CLUB_UPDATE] = "UPDATE clubs SET name = ?, slug = ?, zip = ?,"
 	    " city = ?, state = ?, county = ?, timezone = ?, lat = ?, lon = ?,"
 	    " secretary_email = ?, secretary_name = ?, accepts_remote = ?,"
@@ -352,6 +359,8 @@ static const char *const SQL[ST__COUNT] = {
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_MEMBER_GET] = "SELECT " MEMBER_COLS " FROM members m"
 	    " LEFT JOIN clubs c ON c.id = m.club_id WHERE m.id = ?",
+	[ST_MEMBER_BY_EMAIL] = "SELECT " MEMBER_COLS " FROM members m"
+	    " LEFT JOIN clubs c ON c.id = m.club_id WHERE m.email = ?",
 	[ST_MEMBER_EACH] = "SELECT " MEMBER_COLS " FROM members m"
 	    " LEFT JOIN clubs c ON c.id = m.club_id"
 	    " WHERE m.id > ?1 AND (?2 = 0 OR m.club_id = ?2)"
@@ -530,6 +539,100 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* ==== backup ============================================================ */
+/* Copies every page from s into dst with SQLite's online backup API: one
+ * step that reads a single snapshot (in WAL mode the writers go on), and
+ * a retry while another connection holds a lock the copy needs. */
+static int
+backup_copy(struct store *s, sqlite3 *dst, struct err *err)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+	int rc, tries = 0;
+
+	if (b == NULL)
+		return err_set(err, ERR_INTERNAL, "cannot start the backup: %s",
+		    sqlite3_errmsg(dst));
+	do {
+		rc = sqlite3_backup_step(b, -1);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++tries < 200);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		return err_set(err, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ?
+		    ERR_UNAVAILABLE : ERR_INTERNAL, "backup failed: %s",
+		    sqlite3_errstr(rc));
+	return 0;
+}
+
+int
+store_backup(struct store *s, const char *path, struct err *err)
+{
+	char *tmp = xasprintf("%s.tmp-XXXXXX", path), *side;
+	sqlite3 *dst = NULL;
+	int fd, rc = -1;
+
+	/* A temporary file beside path, renamed over it at the end: a
+	 * failed backup never leaves a half file under path. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set(err, ERR_INTERNAL, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot open '%s': %s", tmp,
+		    dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto out_unlink;
+	}
+	if (backup_copy(s, dst, err) < 0)
+		goto out_unlink;
+	/* The copy is a plain file of its own: no -wal beside it, and on
+	 * disk before it takes the name. */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE;", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot finish '%s': %s", tmp,
+		    sqlite3_errmsg(dst));
+		goto out_unlink;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot close '%s'", tmp);
+		goto out_unlink;
+	}
+	dst = NULL;
+	fd = open(tmp, O_RDONLY);
+	if (fd < 0 || fsync(fd) != 0) {
+		err_set(err, ERR_INTERNAL, "cannot sync '%s': %s", tmp,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out_unlink;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		err_set(err, ERR_INTERNAL, "cannot rename '%s' to '%s': %s",
+		    tmp, path, strerror(errno));
+		goto out_unlink;
+	}
+	rc = 0;
+	goto out_free;
+out_unlink:
+	sqlite3_close(dst);
+	unlink(tmp);
+	side = xasprintf("%s-journal", tmp);
+	unlink(side);
+	free(side);
+	side = xasprintf("%s-wal", tmp);
+	unlink(side);
+	free(side);
+out_free:
+	free(tmp);
+	return rc;
+}
+
 int
 store_schema_found(const struct store *s)
 {
@@ -684,6 +787,32 @@ get_by_id(struct store *s, enum stmt_id which, int64_t id,
 	if (rc == SQLITE_DONE)
 		return err_set(err, ERR_NOT_FOUND, "no %s with id %lld", what,
 		    (long long)id);
+	snprintf(doing, sizeof(doing), "cannot read %s", what);
+	return sq_fail(s, err, doing);
+}
+
+/* As get_by_id(), for a statement that takes two strings (b: NULL when
+ * it takes one). */
+static int
+get_by_text(struct store *s, enum stmt_id which, const char *a,
+    const char *b, void (*fill)(sqlite3_stmt *st, void *out), void *out,
+    const char *what, struct err *err)
+{
+	sqlite3_stmt *st = stmt(s, which);
+	char doing[64];
+	int rc;
+
+	sq_text(st, 1, a);
+	if (b)
+		sq_text(st, 2, b);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fill(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, ERR_NOT_FOUND, "no such %s", what);
 	snprintf(doing, sizeof(doing), "cannot read %s", what);
 	return sq_fail(s, err, doing);
 }
@@ -843,6 +972,14 @@ store_club_get(struct store *s, int64_t id, struct club *out,
 }
 
 int
+store_club_find(struct store *s, const char *name, const char *zip,
+    struct club *out, struct err *err)
+{
+	return get_by_text(s, ST_CLUB_FIND, name, zip, club_from_row, out,
+	    "club", err);
+}
+
+int
 store_club_update(struct store *s, const struct club *c, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_CLUB_UPDATE);
@@ -997,6 +1134,14 @@ store_member_get(struct store *s, int64_t id, struct member *out,
     struct err *err)
 {
 	return get_by_id(s, ST_MEMBER_GET, id, member_from_row, out, "member", err);
+}
+
+int
+store_member_get_by_email(struct store *s, const char *email,
+    struct member *out, struct err *err)
+{
+	return get_by_text(s, ST_MEMBER_BY_EMAIL, email, NULL,
+	    member_from_row, out, "member", err);
 }
 
 struct member_visit {

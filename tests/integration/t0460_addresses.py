@@ -70,7 +70,8 @@ def import_table(s):
     for line in range(2, n + 2):
         check(("%s:%d: email:" % (path, line)) in err,
               "import names line %d and the email field" % line, err)
-    check("%d rows, 0 imported, %d rejected" % (n, n) in err,
+    check("%d rows, 0 imported, 0 already imported, %d rejected" % (n, n)
+          in err,
           "import takes none of them", err)
 
 
