@@ -191,6 +191,7 @@ fuzz_links_csv  = $(B)/$(S)/cli/csv.o $(LIB_COMMON)
 fuzz_links_api  = $(filter-out $(LIB_CLI),$(LIB_ALL))
 fuzz_links_ics  = $(LIB_ICS) $(LIB_COMMON)
 fuzz_links_imip = $(LIB_ICS) $(LIB_COMMON)
+fuzz_links_reader = $(B)/$(S)/mail/reader.o $(LIB_ICS) $(LIB_COMMON)
 # The API target answers libmicrohttpd's lookups itself (tests/fuzz/fuzz_api.c).
 fuzz_flags_api  = -Wl,--wrap=MHD_lookup_connection_value \
                   -Wl,--wrap=MHD_lookup_connection_value_n
