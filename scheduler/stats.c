@@ -1,10 +1,14 @@
 /*
  * stats.c - the organizer's overview (stats.h, docs/admin.md).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "club.h"
 #include "stats.h"
 #include "store.h"
+#include "usmap.h"
+#include "xalloc.h"
 
 int
 stats_read(struct store *st, time_t now, struct stats *out,
@@ -37,4 +41,65 @@ stats_read(struct store *st, time_t now, struct stats *out,
 	out->answers.needs_action = r.answers_needs_action;
 	out->attended = r.attended;
 	return 0;
+}
+
+/* ==== the map ============================================================ */
+struct dots {
+	struct usmap_dot *v;
+	size_t n, cap;
+};
+
+static int
+dot_add(const struct store_map_dot *d, void *arg)
+{
+	struct dots *ds = arg;
+	struct usmap_dot *u;
+
+	if (ds->n == ds->cap) {
+		ds->cap = ds->cap ? 2 * ds->cap : 1024;
+		ds->v = xreallocarray(ds->v, ds->cap, sizeof(*ds->v));
+	}
+	u = &ds->v[ds->n++];
+	memset(u, 0, sizeof(*u));
+	u->lat = d->lat;
+	u->lon = d->lon;
+	u->mode = d->mode == MODE_LOCAL ? USMAP_LOCAL : d->mode == MODE_REMOTE ?
+	    USMAP_REMOTE : USMAP_UNASSIGNED;
+	u->count = d->count;
+	u->has_club = d->mode == MODE_REMOTE && d->club_id > 0;
+	u->club_lat = d->club_lat;
+	u->club_lon = d->club_lon;
+	return 0;
+}
+
+int
+stats_map_svg(struct service *svc, struct store *st, bool lines,
+    struct buf *out, struct err *err)
+{
+	struct club *clubs = NULL;
+	struct usmap_club *marks = NULL;
+	struct dots ds = { NULL, 0, 0 };
+	size_t n = 0, i, k = 0;
+	int rc = -1;
+
+	if (club_list(svc, st, 0, 0, &clubs, &n, err) < 0 ||
+	    store_map_dots(st, dot_add, &ds, err) < 0)
+		goto out;
+	marks = xcalloc(n ? n : 1, sizeof(*marks));
+	for (i = 0; i < n; i++) {
+		if (!clubs[i].active || !clubs[i].place.zip[0])
+			continue;
+		marks[k].id = clubs[i].id;
+		marks[k].name = clubs[i].name;
+		marks[k].lat = clubs[i].place.lat;
+		marks[k].lon = clubs[i].place.lon;
+		marks[k].activity = clubs[i].activity;
+		k++;
+	}
+	rc = usmap_svg(out, marks, k, ds.v, ds.n, lines, NULL, err);
+out:
+	free(clubs);
+	free(marks);
+	free(ds.v);
+	return rc;
 }

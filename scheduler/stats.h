@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
+#include "service.h"
 
 struct store;
 
@@ -38,6 +40,12 @@ struct stats {
 	} answers;
 	int64_t attended;		/* occurrences someone came to */
 };
+
+/* The map of clubs (marks sized by activity) and members (dots at their
+ * ZIP centroid by mode; with lines, from remote members to their club)
+ * as SVG into out (docs/admin.md, "The map"). */
+int stats_map_svg(struct service *svc, struct store *st, bool lines,
+    struct buf *out, struct err *err);
 
 /* The counts as of now (one read transaction). */
 int stats_read(struct store *st, time_t now, struct stats *out,

@@ -338,6 +338,28 @@
 		});
 	}
 
+	/* The map is SVG drawn by the service (GET /api/v1/map.svg), parsed
+	 * as XML and put in the page: no script runs from it. */
+	function loadMap() {
+		var lines = $('map-lines').checked ? '?lines=1' : '';
+		return fetch(API + '/map.svg' + lines, { method: 'GET',
+			cache: 'no-store', credentials: 'omit',
+			referrerPolicy: 'no-referrer',
+			headers: { 'Accept': 'image/svg+xml',
+				'Authorization': 'Bearer ' + state.token } })
+		    .then(function (r) { return r.ok ? r.text() : null; })
+		    .then(function (t) {
+			var doc, el = $('map');
+
+			if (!t)
+				return;
+			doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+			clear(el);
+			if (doc.documentElement.nodeName === 'svg')
+				el.appendChild(document.importNode(doc.documentElement, true));
+		    }, function () { /* the counts still show */ });
+	}
+
 	function load() {
 		return Promise.all([
 			api('/stats'),
@@ -351,6 +373,7 @@
 			$('console').hidden = false;
 			$('signout').hidden = false;
 			renderStats(r[0]);
+			loadMap();
 			state.clubs = r[1];
 			state.tasks = r[5];
 			renderClubs();
@@ -428,6 +451,7 @@
 			load().then(function (ok) { if (ok) say('Refreshed.'); });
 		});
 		$('export').addEventListener('click', exportCsv);
+		$('map-lines').addEventListener('change', loadMap);
 		$('list-close').addEventListener('click', function () {
 			$('list').hidden = true;
 			$('overview-h').focus();

@@ -169,6 +169,36 @@ h_members_csv(struct request *rq, struct response *rs)
 	http_reply_take(rs, 200, "text/csv; charset=utf-8", body, len);
 }
 
+/* ==== the map ============================================================ */
+/* GET /api/v1/map.svg[?lines=1]: drawn by the service from the embedded
+ * state outlines; the console inlines it (docs/admin.md, "The map"). */
+static void
+h_map(struct request *rq, struct response *rs)
+{
+	const char *lines = http_query(rq, "lines");
+	struct buf b;
+	struct err err;
+	char *body;
+	size_t len;
+
+	if (lines && strcmp(lines, "0") != 0 && strcmp(lines, "1") != 0) {
+		http_reply_error(rs, 400, "bad_parameter", "lines",
+		    "lines must be 0 or 1");
+		return;
+	}
+	buf_init(&b);
+	err_clear(&err);
+	if (stats_map_svg(rq->svc, rq->store, lines && lines[0] == '1', &b,
+	    &err) < 0) {
+		buf_release(&b);
+		http_reply_err(rs, &err);
+		return;
+	}
+	body = buf_take(&b, &len);
+	http_add_header(rs, "Content-Security-Policy", "default-src 'none'");
+	http_reply_take(rs, 200, "image/svg+xml; charset=utf-8", body, len);
+}
+
 /* ==== the page ========================================================== */
 static void
 reply_file(struct response *rs, const char *start, const char *end,
@@ -214,6 +244,7 @@ h_css(struct request *rq, struct response *rs)
 const struct route http_admin_routes[] = {
 	{ "GET", "/api/v1/stats", ACCESS_ADMIN, h_stats },
 	{ "GET", "/api/v1/members.csv", ACCESS_ADMIN, h_members_csv },
+	{ "GET", "/api/v1/map.svg", ACCESS_ADMIN, h_map },
 	{ "GET", "/admin", ACCESS_PUBLIC, h_page },
 	{ "GET", "/admin/", ACCESS_PUBLIC, h_page },
 	{ "GET", "/admin/admin.js", ACCESS_PUBLIC, h_js },

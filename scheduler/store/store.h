@@ -417,4 +417,16 @@ struct store_stats {
 int store_stats_read(struct store *s, time_t now, struct store_stats *out,
     struct err *err);
 
+/* Members with a ZIP, counted by ZIP, mode and club (removed left
+ * out), with their club's position: the map's dots. */
+struct store_map_dot {
+	double lat, lon;
+	enum match_mode mode;
+	int64_t club_id;
+	int64_t count;
+	double club_lat, club_lon;
+};
+int store_map_dots(struct store *s, int (*fn)(const struct store_map_dot *d,
+    void *arg), void *arg, struct err *err);
+
 #endif

@@ -96,3 +96,46 @@ store_stats_read(struct store *s, time_t now, struct store_stats *out,
 	sqlite3_exec(s->db, rc < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	return rc;
 }
+
+/* ==== the map ============================================================ */
+/* Members at their ZIP centroid, one row per ZIP, mode and club: what
+ * the map draws (docs/admin.md, "The map"). */
+static const char SQL_MAP_DOTS[] =
+    "SELECT m.lat, m.lon, m.mode, coalesce(m.club_id, 0), count(*),"
+    " coalesce(c.lat, 0), coalesce(c.lon, 0)"
+    " FROM members m LEFT JOIN clubs c ON c.id = m.club_id"
+    " WHERE m.status != 'removed' AND m.zip != ''"
+    " GROUP BY m.zip, m.mode, m.club_id";
+
+struct dot_visit {
+	int (*fn)(const struct store_map_dot *d, void *arg);
+	void *arg;
+};
+
+static int
+dot_visit(sqlite3_stmt *st, void *ctx)
+{
+	struct dot_visit *v = ctx;
+	struct store_map_dot d;
+
+	d.lat = sqlite3_column_double(st, 0);
+	d.lon = sqlite3_column_double(st, 1);
+	d.mode = model_mode_parse((const char *)sqlite3_column_text(st, 2));
+	d.club_id = sqlite3_column_int64(st, 3);
+	d.count = sqlite3_column_int64(st, 4);
+	d.club_lat = sqlite3_column_double(st, 5);
+	d.club_lon = sqlite3_column_double(st, 6);
+	return v->fn(&d, v->arg) != 0;
+}
+
+int
+store_map_dots(struct store *s, int (*fn)(const struct store_map_dot *d,
+    void *arg), void *arg, struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, SQL_MAP_DOTS, err);
+	struct dot_visit v = { fn, arg };
+
+	if (st == NULL)
+		return -1;
+	return sq_walk(s, st, dot_visit, &v, "cannot read the map", err);
+}

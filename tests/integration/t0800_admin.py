@@ -134,7 +134,41 @@ def scenario(s, sink):
     st, text = s.call("GET", "/api/v1/members.csv", token=None)
     eq(st, 401, "the export needs the admin token")
 
+    check_map(s)
     browser(s, body)
+
+
+def check_map(s):
+    """The map: one mark per club, the members as dots at their ZIP."""
+    import xml.etree.ElementTree as ET
+    st, svg = s.call("GET", "/api/v1/map.svg")
+    eq(st, 200, "GET /api/v1/map.svg is 200")
+    check(s.last_headers.get("content-type", "").startswith("image/svg+xml"),
+          "the map is image/svg+xml", s.last_headers)
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as e:
+        check(False, "the map is well-formed XML", repr(e))
+        return
+    ns = "{http://www.w3.org/2000/svg}"
+    circles = list(root.iter(ns + "circle"))
+    marks = [c for c in circles if "club" in c.get("class", "").split()]
+    dots = [c for c in circles if "dot" in c.get("class", "").split()]
+    _, clubs = s.call("GET", "/api/v1/clubs")
+    eq(sorted(int(c.get("data-club-id")) for c in marks),
+       sorted(c["id"] for c in clubs["items"] if c.get("active", True)),
+       "the map has one mark per active club")
+    _, ms = s.call("GET", "/api/v1/members?limit=1000")
+    located = [m for m in ms["items"] if m["zip"]]
+    eq(sum(int(c.get("data-count")) for c in dots), len(located),
+       "the map's dots count every member with a ZIP")
+    check(not list(root.iter(ns + "script")) and "href=\"http" not in svg,
+          "the map has no script and no external reference")
+    st, _ = s.call("GET", "/api/v1/map.svg", token=None)
+    eq(st, 401, "the map needs the admin token")
+    st, lined = s.call("GET", "/api/v1/map.svg?lines=1")
+    check(st == 200 and 'class="link"' in lined,
+          "?lines=1 draws lines from remote members to their club")
 
 
 def browser(s, want):
@@ -196,6 +230,8 @@ def browser(s, want):
                     eq(shown[key], str(want[group][k]), "the page shows %s = /stats" % key)
         eq(shown.get("attended"), str(want["attended"]), "the page shows attended = /stats")
         eq(len(shown), 1 + sum(len(v) for v in KEYS.values()), "every count of §13 is shown")
+        wait(lambda: d.find_elements(By.CSS_SELECTOR, "#map svg circle.club"),
+             "the console shows the map with the clubs")
 
         # A count opens the list behind it.
         d.find_element(By.CSS_SELECTOR, "[data-key='members.unassigned'] a").click()
