@@ -20,16 +20,37 @@
 #include "token.h"
 #include "xalloc.h"
 
-/* Failed token attempts: more than RATE_MAX_FAILS from one address within
- * RATE_WINDOW seconds get 429 until the window has passed. */
-#define RATE_SLOTS 256
+/*
+ * Failed token attempts (docs/operations.md, "Failed tokens"): a client
+ * whose failures since the first of its window exceed RATE_MAX_FAILS
+ * within RATE_WINDOW seconds gets 429 on its further failures until the
+ * window has passed.  Only failures count and only failures are refused.
+ *
+ * The table is a hash table of at most RATE_ENTRIES clients, chained, with
+ * a least-recently-used list: a client is forgotten only when more than
+ * RATE_ENTRIES other clients failed after it (never because two addresses
+ * share a bucket).  The hash is seeded at start, so chains cannot be
+ * aimed at.
+ */
+#define RATE_ENTRIES 4096
+#define RATE_BUCKETS 8192
 #define RATE_MAX_FAILS 20
 #define RATE_WINDOW 60
 
-struct rate_slot {
-	char ip[64];
+struct rate_entry {
+	char ip[48];
 	time_t start;
 	int fails;
+	int next;		/* in the bucket's chain, -1 ends it */
+	int older, newer;	/* the LRU list, -1 ends it */
+};
+
+struct rate_table {
+	int bucket[RATE_BUCKETS];	/* first entry, -1 none */
+	struct rate_entry e[RATE_ENTRIES];
+	int used;
+	int newest, oldest;
+	uint32_t seed;
 };
 
 struct http_server {
@@ -39,7 +60,7 @@ struct http_server {
 	char admin_hash[65];		/* SHA-256 of the admin token */
 	pthread_key_t store_key;	/* each worker's struct store */
 	pthread_mutex_t rate_lock;
-	struct rate_slot rate[RATE_SLOTS];
+	struct rate_table *rate;
 };
 
 /* Every route table, searched in order. */
@@ -275,62 +296,129 @@ bearer_token(struct request *rq)
 	return *h ? h : NULL;
 }
 
-/* True when ip is allowed another token attempt. */
-static bool
-rate_allows(struct http_server *srv, const char *ip)
+static uint32_t
+rate_hash(const struct rate_table *t, const char *ip)
 {
-	unsigned h = 5381;
-	struct rate_slot *slot;
-	const char *p;
-	bool ok = true;
-	time_t now = time(NULL);
+	uint32_t h = 2166136261u ^ t->seed;
 
-	for (p = ip; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	slot = &srv->rate[h % RATE_SLOTS];
-	pthread_mutex_lock(&srv->rate_lock);
-	if (strcmp(slot->ip, ip) == 0 && now - slot->start < RATE_WINDOW)
-		ok = slot->fails < RATE_MAX_FAILS;
-	pthread_mutex_unlock(&srv->rate_lock);
-	return ok;
+	for (; *ip; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % RATE_BUCKETS;
 }
 
 static void
+rate_table_init(struct rate_table *t)
+{
+	int i;
+
+	for (i = 0; i < RATE_BUCKETS; i++)
+		t->bucket[i] = -1;
+	t->used = 0;
+	t->newest = t->oldest = -1;
+	t->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)t;
+}
+
+static void
+lru_unlink(struct rate_table *t, int i)
+{
+	struct rate_entry *e = &t->e[i];
+
+	if (e->older >= 0)
+		t->e[e->older].newer = e->newer;
+	else
+		t->oldest = e->newer;
+	if (e->newer >= 0)
+		t->e[e->newer].older = e->older;
+	else
+		t->newest = e->older;
+}
+
+static void
+lru_push(struct rate_table *t, int i)
+{
+	t->e[i].older = t->newest;
+	t->e[i].newer = -1;
+	if (t->newest >= 0)
+		t->e[t->newest].newer = i;
+	t->newest = i;
+	if (t->oldest < 0)
+		t->oldest = i;
+}
+
+/* The entry of ip, made (evicting the least recently used) if new. */
+static struct rate_entry *
+rate_entry_get(struct rate_table *t, const char *ip, time_t now)
+{
+	uint32_t h = rate_hash(t, ip);
+	int i, *link;
+
+	for (i = t->bucket[h]; i >= 0; i = t->e[i].next)
+		if (strcmp(t->e[i].ip, ip) == 0) {
+			lru_unlink(t, i);
+			lru_push(t, i);
+			return &t->e[i];
+		}
+	if (t->used < RATE_ENTRIES) {
+		i = t->used++;
+	} else {
+		i = t->oldest;
+		lru_unlink(t, i);
+		for (link = &t->bucket[rate_hash(t, t->e[i].ip)]; *link != i;
+		    link = &t->e[*link].next)
+			;
+		*link = t->e[i].next;
+	}
+	snprintf(t->e[i].ip, sizeof(t->e[i].ip), "%s", ip);
+	t->e[i].start = now;
+	t->e[i].fails = 0;
+	t->e[i].next = t->bucket[h];
+	t->bucket[h] = i;
+	lru_push(t, i);
+	return &t->e[i];
+}
+
+/* Counts a failed token of ip; true when it is over the limit (429). */
+static bool
 rate_fail(struct http_server *srv, const char *ip)
 {
-	unsigned h = 5381;
-	struct rate_slot *slot;
-	const char *p;
+	struct rate_entry *e;
 	time_t now = time(NULL);
+	bool over;
 
-	for (p = ip; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	slot = &srv->rate[h % RATE_SLOTS];
 	pthread_mutex_lock(&srv->rate_lock);
-	if (strcmp(slot->ip, ip) != 0 || now - slot->start >= RATE_WINDOW) {
-		snprintf(slot->ip, sizeof(slot->ip), "%s", ip);
-		slot->start = now;
-		slot->fails = 0;
+	e = rate_entry_get(srv->rate, ip, now);
+	if (now - e->start >= RATE_WINDOW) {
+		e->start = now;
+		e->fails = 0;
 	}
-	slot->fails++;
+	over = ++e->fails > RATE_MAX_FAILS;
 	pthread_mutex_unlock(&srv->rate_lock);
+	return over;
+}
+
+static void
+reply_rate_limited(struct response *rs)
+{
+	http_add_header(rs, "Retry-After", "60");
+	http_reply_error(rs, 429, "rate_limited", NULL,
+	    "too many failed token attempts from this client: wait a minute");
 }
 
 bool
 http_token_allowed(struct request *rq, struct response *rs)
 {
-	if (rate_allows(rq->srv, rq->client_ip))
-		return true;
-	http_add_header(rs, "Retry-After", "60");
-	http_reply_error(rs, 429, "rate_limited", NULL,
-	    "too many failed token attempts from this address: wait a minute");
-	return false;
+	/* The token is checked first: a valid one is never refused, so the
+	 * limit is applied by http_token_failed(). */
+	(void)rq;
+	(void)rs;
+	return true;
 }
 
 void
 http_token_failed(struct request *rq)
 {
-	rate_fail(rq->srv, rq->client_ip);
+	if (rate_fail(rq->srv, rq->client_ip))
+		rq->rate_limited = true;
 }
 
 void
@@ -342,28 +430,38 @@ http_date(time_t t, char out[40])
 	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/* Sets rq->role from the presented token.  false after replying 429. */
+/* Sets rq->role from the presented token.  false after replying 429
+ * (a bad token over the limit) or 503 (a busy database). */
 static bool
 authenticate(struct request *rq, struct response *rs)
 {
 	const char *token = bearer_token(rq);
 	char hash[65];
 
+	struct err err;
+
 	rq->role = ROLE_NONE;
 	if (token == NULL)
 		return true;
-	if (!http_token_allowed(rq, rs))
-		return false;
 	hash_sha256_hex(token, hash);
 	if (hash_equal_consttime(hash, rq->srv->admin_hash)) {
 		rq->role = ROLE_ADMIN;
 		return true;
 	}
-	if (token_secretary_club(rq->store, hash, &rq->club_id) == 0) {
+	err_clear(&err);
+	if (token_secretary_club(rq->store, hash, &rq->club_id, &err) == 0) {
 		rq->role = ROLE_SECRETARY;
 		return true;
 	}
-	rate_fail(rq->srv, rq->client_ip);
+	if (err.code != ERR_NOT_FOUND) {
+		/* A busy database is no failed token (503, Retry-After). */
+		http_reply_err(rs, &err);
+		return false;
+	}
+	if (rate_fail(rq->srv, rq->client_ip)) {
+		reply_rate_limited(rs);
+		return false;
+	}
 	return true;
 }
 
@@ -548,6 +646,40 @@ reply_now(struct MHD_Connection *conn, unsigned status, const char *code,
 	return ret;
 }
 
+static bool
+is_trusted_proxy(const struct config *cfg, const char *ip)
+{
+	int i;
+
+	for (i = 0; i < cfg->ntrusted_proxies; i++)
+		if (strcmp(cfg->trusted_proxy[i], ip) == 0)
+			return true;
+	return false;
+}
+
+struct xff {
+	struct buf all;		/* every X-Forwarded-For line, in order */
+};
+
+static enum MHD_Result
+xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct xff *x = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") == 0 && value)
+		buf_addf(&x->all, "%s%s", x->all.len ? "," : "", value);
+	return MHD_YES;
+}
+
+/*
+ * The client of CONTRACT §9 (docs/operations.md, "Behind a reverse
+ * proxy"): the peer, or when the peer is a trusted proxy the last
+ * X-Forwarded-For address that is not one.  Walking from the right, an
+ * entry that is not an address stops the walk at the proxy that passed
+ * it on.
+ */
 static void
 client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
     size_t size)
@@ -555,16 +687,44 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	char peer[64] = "unknown", one[64];
+	struct xff x;
+	size_t end, b;
 
-	snprintf(out, size, "unknown");
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    out, (socklen_t)size);
+		    peer, sizeof(peer));
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-		    (socklen_t)size);
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+		    sizeof(peer));
+	if (!text_ip_normalize(peer, out, size))
+		snprintf(out, size, "%s", peer);
 	rq->client_ip = out;
+	if (!is_trusted_proxy(rq->cfg, out))
+		return;
+	buf_init(&x.all);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_collect, &x);
+	end = x.all.len;
+	while (end > 0) {
+		b = end;
+		while (b > 0 && x.all.data[b - 1] != ',')
+			b--;
+		while (b < end && (x.all.data[b] == ' ' ||
+		    x.all.data[b] == '\t'))
+			b++;
+		snprintf(one, sizeof(one), "%.*s", (int)(end - b < 63 ?
+		    end - b : 63), x.all.data + b);
+		one[strcspn(one, " \t")] = '\0';
+		if (!text_ip_normalize(one, out, size))
+			break;	/* out still holds the proxy before it */
+		if (!is_trusted_proxy(rq->cfg, out))
+			break;
+		while (b > 0 && x.all.data[b - 1] != ',')
+			b--;
+		end = b > 0 ? b - 1 : 0;
+	}
+	buf_release(&x.all);
 }
 
 /*
@@ -636,6 +796,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		http_reply_err(&rs, &err);
 	else
 		dispatch(rq, &rs);
+	if (rq->rate_limited) {
+		response_release(&rs);
+		response_init(&rs);
+		reply_rate_limited(&rs);
+	}
 	if (rs.body == NULL)
 		http_reply_error(&rs, 500, "internal", NULL,
 		    "the handler gave no answer");
@@ -671,6 +836,8 @@ http_start(const struct config *cfg, struct service *svc,
 	srv->svc = svc;
 	hash_sha256_hex(admin_token, srv->admin_hash);
 	pthread_mutex_init(&srv->rate_lock, NULL);
+	srv->rate = xmalloc(sizeof(*srv->rate));
+	rate_table_init(srv->rate);
 	pthread_key_create(&srv->store_key, store_key_free);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -698,6 +865,7 @@ http_start(const struct config *cfg, struct service *svc,
 out_free:
 	pthread_key_delete(srv->store_key);
 	pthread_mutex_destroy(&srv->rate_lock);
+	free(srv->rate);
 	free(srv);
 	return NULL;
 }
@@ -712,5 +880,6 @@ http_stop(struct http_server *srv)
 	MHD_stop_daemon(srv->daemon);
 	pthread_key_delete(srv->store_key);
 	pthread_mutex_destroy(&srv->rate_lock);
+	free(srv->rate);
 	free(srv);
 }

@@ -58,7 +58,8 @@ struct request {
 	char param_buf[HTTP_MAX_PARAMS][128];
 	enum http_role role;
 	int64_t club_id;	/* a secretary's club */
-	const char *client_ip;
+	const char *client_ip;	/* CONTRACT §9's client */
+	bool rate_limited;	/* a failed token over the limit: 429 */
 };
 
 struct response {
@@ -123,8 +124,10 @@ bool http_page(struct request *rq, struct response *rs, int *limit,
 /* A secretary may act on its own club only; replies 403 otherwise. */
 bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
 
-/* Public token URLs (feeds, RSVP): false after replying 429 when this
- * address failed too often; http_token_failed() counts a failure. */
+/* Public token URLs (feeds, RSVP): http_token_failed() counts a failed
+ * token; past the limit the answer becomes 429 (docs/operations.md,
+ * "Failed tokens").  http_token_allowed() is true: a valid token is never
+ * refused. */
 bool http_token_allowed(struct request *rq, struct response *rs);
 void http_token_failed(struct request *rq);
 /* An HTTP date (RFC 7231) for t into out[40]. */
