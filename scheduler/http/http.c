@@ -727,6 +727,83 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 	buf_release(&x.all);
 }
 
+/* What the first call sees of the request line and headers. */
+struct head_scan {
+	size_t nargs, arg_bytes;	/* query parameters */
+	size_t nheaders;
+	int content_lengths;
+	char content_length[32];	/* the first one */
+	bool cl_differ, chunked, host, bad_header;
+};
+
+static enum MHD_Result
+head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct head_scan *h = cls;
+	size_t i;
+
+	if (kind == MHD_GET_ARGUMENT_KIND) {
+		h->nargs++;
+		h->arg_bytes += key_size + value_size + 2;
+		return MHD_YES;
+	}
+	h->nheaders++;
+	/* RFC 9112 5.1: no white space before the colon; no NUL or bare CR
+	 * in a field. */
+	for (i = 0; i < key_size; i++)
+		if (key[i] == ' ' || key[i] == '\t' || key[i] == '\0')
+			h->bad_header = true;
+	if (value == NULL)
+		return MHD_YES;
+	for (i = 0; i < value_size; i++)
+		if (value[i] == '\0' || value[i] == '\r' || value[i] == '\n')
+			h->bad_header = true;
+	if (strcasecmp(key, "Host") == 0)
+		h->host = true;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		h->chunked = true;
+	else if (strcasecmp(key, "Content-Length") == 0) {
+		if (h->content_lengths++ == 0)
+			snprintf(h->content_length, sizeof(h->content_length),
+			    "%s", value);
+		else if (strcmp(h->content_length, value) != 0)
+			h->cl_differ = true;
+	}
+	return MHD_YES;
+}
+
+/* The checks of the first call, before any body is read (CONTRACT §9,
+ * docs/operations.md "HTTP limits"); replies and returns false when the
+ * request is refused. */
+static bool
+head_acceptable(struct MHD_Connection *conn, const char *url,
+    const char *version, enum MHD_Result *ret)
+{
+	struct head_scan h;
+
+	memset(&h, 0, sizeof(h));
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND |
+	    MHD_GET_ARGUMENT_KIND, head_scan_one, &h);
+	if (strlen(url) + h.arg_bytes > HTTP_MAX_URI ||
+	    h.nargs > HTTP_MAX_ARGS)
+		*ret = reply_now(conn, 414, "uri_too_long", "the request line "
+		    "is limited to 8 KiB and 100 query parameters");
+	else if (h.nheaders > HTTP_MAX_HEADERS)
+		*ret = reply_now(conn, 431, "headers_too_large", "at most 100 "
+		    "header fields");
+	else if (h.bad_header || h.cl_differ ||
+	    (h.chunked && h.content_lengths) ||
+	    (strcmp(version, "HTTP/1.1") == 0 && !h.host))
+		*ret = reply_now(conn, 400, "malformed_request", h.bad_header ?
+		    "a header field is malformed (RFC 9112)" : !h.host &&
+		    !h.chunked && !h.cl_differ ? "HTTP/1.1 needs a Host header" :
+		    "the body's length is ambiguous (RFC 9112)");
+	else
+		return true;
+	return false;
+}
+
 /*
  * libmicrohttpd calls this several times per request: first with no
  * state (we allocate it), then with body chunks, then with none left.
@@ -746,12 +823,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	char ip[64];
 	enum MHD_Result ret;
 
-	(void)version;
 	if (rq == NULL) {
 		const char *cl = MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, "Content-Length");
 		char *end;
 
+		if (!head_acceptable(conn, url, version, &ret))
+			return ret;
 		/* Refuse big bodies before reading them. */
 		if (cl && (strtoull(cl, &end, 10) > HTTP_MAX_BODY))
 			return reply_now(conn, 413, "body_too_large",
@@ -853,6 +931,11 @@ http_start(const struct config *cfg, struct service *svc,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+	    /* Room for a request line of HTTP_MAX_URI parsed into its
+	     * parameters, so that we can answer 414 ourselves: with the
+	     * default 32 KiB, 500 parameters exhaust the pool and the client
+	     * gets no answer.  Pages are touched only as used. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_END);

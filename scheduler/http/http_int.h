@@ -25,6 +25,9 @@
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_DISCARD_MAX (4 * HTTP_MAX_BODY)
 #define HTTP_MAX_PARAMS 3
+#define HTTP_MAX_URI 8192	/* path and query: more is 414 */
+#define HTTP_MAX_ARGS 100	/* query parameters: more is 414 */
+#define HTTP_MAX_HEADERS 100	/* more is 431 */
 
 enum http_role {
 	ROLE_NONE = 0,		/* no token or a bad one */

@@ -10,6 +10,7 @@ a hash bucket with another's.  Loopback addresses 127.0.0.x stand for
 outside hosts (the kernel routes all of 127.0.0.0/8).
 """
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -22,6 +23,26 @@ def bad(s, source=None, xff=None, n=1):
     h = {"X-Forwarded-For": xff} if xff else None
     return [s.call("GET", "/api/v1/clubs", token="wrong-token-%d" % i,
                    headers=h, source=source)[0] for i in range(n)]
+
+
+def raw_status(port, req, timeout=10):
+    """The status of the answer to the raw bytes req, or None when the
+    connection gives no answer within timeout."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    out = b""
+    try:
+        c.sendall(req)
+        while b"\r\n" not in out:
+            d = c.recv(65536)
+            if not d:
+                break
+            out += d
+    except OSError:
+        pass
+    finally:
+        c.close()
+    parts = out.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
 
 
 with Server(args=["--trusted-proxy", "127.0.0.1"]) as s:
@@ -77,6 +98,46 @@ with Server(args=["--trusted-proxy", "127.0.0.1"]) as s:
     eq(got[20], 429, "the 21st unknown feed token from that client: 429")
     st, _ = s.call("GET", "/healthz", token=None, source="127.0.0.3")
     eq(st, 200, "requests without a token are not limited")
+
+    # Item 8: an over-long request line or query is a prompt 414, too
+    # many or too large headers 431, never a connection left unanswered.
+    host = b"Host: a\r\n"
+    eq(raw_status(s.port, b"GET /healthz?" + b"x=1&" * 500 +
+                  b" HTTP/1.1\r\n" + host + b"\r\n"), 414,
+       "500 query parameters: 414 (was no answer)")
+    eq(raw_status(s.port, b"GET /healthz?" + b"x" * 9000 +
+                  b" HTTP/1.1\r\n" + host + b"\r\n"), 414,
+       "a 9 KB query: 414")
+    eq(raw_status(s.port, b"GET /healthz HTTP/1.1\r\n" + host +
+                  b"X-a: b\r\n" * 300 + b"\r\n"), 431,
+       "300 header fields: 431")
+    eq(raw_status(s.port, b"GET /healthz HTTP/1.1\r\n" + host +
+                  b"X-a: " + b"y" * 300000 + b"\r\n\r\n"), 431,
+       "a 300 KB header: 431")
+    eq(raw_status(s.port, b"GET /healthz?a=1&b=2 HTTP/1.1\r\n" + host +
+                  b"Connection: close\r\n\r\n"), 200,
+       "a short query is answered as before")
+
+    # Item 9: framing as RFC 9112 says; the smuggled request never runs.
+    before = s.call("GET", "/api/v1/clubs")[1]
+    smuggle = (b"POST /api/v1/clubs HTTP/1.1\r\n" + host +
+               b"Authorization: Bearer " + s.admin.encode() + b"\r\n"
+               b"Content-Type: application/json\r\n"
+               b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"0\r\n\r\n")
+    eq(raw_status(s.port, smuggle), 400,
+       "Content-Length with Transfer-Encoding: chunked: 400")
+    eq(raw_status(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n" + host +
+                  b"Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}"),
+       400, "two different Content-Lengths: 400")
+    eq(raw_status(s.port, b"GET /healthz HTTP/1.1\r\nHost : a\r\n\r\n"),
+       400, "a space before the colon: 400")
+    eq(raw_status(s.port, b"GET /healthz HTTP/1.1\r\n\r\n"), 400,
+       "HTTP/1.1 without Host: 400")
+    eq(raw_status(s.port, b"GET /healthz HTTP/1.0\r\n\r\n"), 200,
+       "HTTP/1.0 without Host is still answered")
+    eq(s.call("GET", "/api/v1/clubs")[1], before,
+       "the refused requests changed nothing")
 
 rc, out, err = run_cli(["serve", "--trusted-proxy", "10.0.0.300"])
 eq(rc, 2, "a bad --trusted-proxy stops serve with status 2")
