@@ -488,6 +488,8 @@ authorize(struct request *rq, struct response *rs, enum http_access access)
 }
 
 /* ==== routing =========================================================== */
+static struct store *thread_store(struct http_server *srv, struct err *err);
+
 
 /* Matches path against pattern, whose "{}" segments match one non-empty
  * segment each (copied, percent-decoded by MHD already, into params). */
@@ -526,8 +528,9 @@ route_match(const char *pattern, const char *path, struct request *rq)
 	return *pattern == '\0' && *path == '\0';
 }
 
-static void
-dispatch(struct request *rq, struct response *rs)
+/* The route of rq, or NULL after replying 404/405. */
+static const struct route *
+route_find(struct request *rq, struct response *rs)
 {
 	const struct route *found = NULL;
 	struct buf allow;
@@ -561,14 +564,77 @@ dispatch(struct request *rq, struct response *rs)
 			    "no such resource: %s", rq->path);
 		}
 		buf_release(&allow);
-		return;
+		return NULL;
 	}
 	buf_release(&allow);
 	/* Re-match to restore the parameters of the route found. */
 	route_match(found->pattern, rq->path, rq);
-	if (!authenticate(rq, rs) || !authorize(rq, rs, found->access))
+	return found;
+}
+
+static void
+dispatch(struct request *rq, struct response *rs)
+{
+	const struct route *found = route_find(rq, rs);
+
+	if (found == NULL || !authenticate(rq, rs) ||
+	    !authorize(rq, rs, found->access))
 		return;
 	found->handler(rq, rs);
+}
+
+static bool
+content_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ct && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * A request that announces a body: its route, token and Content-Type are
+ * checked before a byte of it is read (CONTRACT §9), so an unauthenticated
+ * upload costs no memory.  Routes with a token take JSON; public ones
+ * (RSVP, unsubscribe) small forms.  false after replying into rs.
+ */
+static bool
+body_welcome(struct request *rq, struct response *rs, unsigned long long cl)
+{
+	const struct route *r = route_find(rq, rs);
+	const char *ct = http_header(rq, "Content-Type");
+	struct err err;
+
+	if (r == NULL)
+		return false;
+	if (r->access == ACCESS_PUBLIC) {
+		if (cl > HTTP_MAX_FORM) {
+			http_reply_error(rs, 413, "body_too_large", NULL,
+			    "a form is limited to 64 KiB");
+			return false;
+		}
+		if (!content_type_is(ct, "application/x-www-form-urlencoded")) {
+			http_reply_error(rs, 415, "unsupported_media_type",
+			    NULL, "send the form as "
+			    "application/x-www-form-urlencoded");
+			return false;
+		}
+		return true;
+	}
+	err_clear(&err);
+	rq->store = thread_store(rq->srv, &err);
+	if (rq->store == NULL) {
+		http_reply_err(rs, &err);
+		return false;
+	}
+	if (!authenticate(rq, rs) || !authorize(rq, rs, r->access))
+		return false;
+	if (!content_type_is(ct, "application/json")) {
+		http_reply_error(rs, 415, "unsupported_media_type", NULL,
+		    "send the body as application/json");
+		return false;
+	}
+	return true;
 }
 
 /* ==== libmicrohttpd glue ================================================ */
@@ -830,14 +896,34 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 		if (!head_acceptable(conn, url, version, &ret))
 			return ret;
+		unsigned long long len = cl ? strtoull(cl, &end, 10) : 0;
+		const char *te = MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, "Transfer-Encoding");
+
 		/* Refuse big bodies before reading them. */
-		if (cl && (strtoull(cl, &end, 10) > HTTP_MAX_BODY))
+		if (len > HTTP_MAX_BODY)
 			return reply_now(conn, 413, "body_too_large",
 			    "request bodies are limited to 1 MiB");
 		rq = xcalloc(1, sizeof(*rq));
 		buf_init(&rq->body);
 		*con_cls = rq;
-		return MHD_YES;
+		if (len == 0 && te == NULL)
+			return MHD_YES;
+		rq->srv = srv;
+		rq->conn = conn;
+		rq->method = method;
+		rq->path = url;
+		rq->cfg = srv->cfg;
+		rq->svc = srv->svc;
+		client_ip(conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
+		response_init(&rs);
+		if (body_welcome(rq, &rs, te ? HTTP_MAX_BODY : len)) {
+			response_release(&rs);
+			return MHD_YES;
+		}
+		ret = queue(conn, &rs);
+		response_release(&rs);
+		return ret;
 	}
 	if (*upload_data_size > 0) {
 		if (rq->body.len + *upload_data_size > HTTP_MAX_BODY ||

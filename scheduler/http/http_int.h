@@ -28,6 +28,7 @@
 #define HTTP_MAX_URI 8192	/* path and query: more is 414 */
 #define HTTP_MAX_ARGS 100	/* query parameters: more is 414 */
 #define HTTP_MAX_HEADERS 100	/* more is 431 */
+#define HTTP_MAX_FORM (64 * 1024)	/* a public route's form */
 
 enum http_role {
 	ROLE_NONE = 0,		/* no token or a bad one */
@@ -63,6 +64,7 @@ struct request {
 	int64_t club_id;	/* a secretary's club */
 	const char *client_ip;	/* CONTRACT §9's client */
 	bool rate_limited;	/* a failed token over the limit: 429 */
+	char ip_buf[64];	/* client_ip of the first call */
 };
 
 struct response {

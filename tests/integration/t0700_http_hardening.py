@@ -139,6 +139,42 @@ with Server(args=["--trusted-proxy", "127.0.0.1"]) as s:
     eq(s.call("GET", "/api/v1/clubs")[1], before,
        "the refused requests changed nothing")
 
+    # Item 6: a body is read only once its route, token and Content-Type
+    # are accepted: 300 half-sent 1 MiB uploads without a token are each
+    # refused at once and cost no memory.
+    def rss_kb():
+        with open("/proc/%d/status" % s.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    rss0 = rss_kb()
+    socks, statuses = [], []
+    for i in range(300):
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        c.sendall(b"POST /api/v1/clubs HTTP/1.1\r\nHost: a\r\n"
+                  b"Content-Type: application/json\r\n"
+                  b"Content-Length: 1048576\r\n\r\n" + b"x" * 65536)
+        socks.append(c)
+    for c in socks:
+        try:
+            statuses.append(c.recv(100).split(b" ")[1])
+        except (OSError, IndexError):
+            statuses.append(None)
+        c.close()
+    eq(set(statuses), {b"401"}, "300 half-sent uploads without a token: "
+       "401 each, before their bodies")
+    grew = rss_kb() - rss0
+    check(grew < 40 * 1024, "they cost the server no memory (RSS grew "
+          "%d KiB)" % grew)
+    eq(raw_status(s.port, b"POST /api/v1/clubs HTTP/1.1\r\n" + host +
+                  b"Authorization: Bearer " + s.admin.encode() + b"\r\n"
+                  b"Content-Type: text/plain\r\n"
+                  b"Content-Length: 1048576\r\n\r\n"), 415,
+       "a body of the wrong type is refused (415) before it is read")
+    eq(raw_status(s.port, b"POST /nowhere HTTP/1.1\r\n" + host +
+                  b"Content-Length: 1048576\r\n\r\n"), 404,
+       "a body for no route is refused (404) before it is read")
+
 rc, out, err = run_cli(["serve", "--trusted-proxy", "10.0.0.300"])
 eq(rc, 2, "a bad --trusted-proxy stops serve with status 2")
 check("--trusted-proxy '10.0.0.300'" in err, "the message names the value",
