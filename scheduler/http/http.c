@@ -1016,7 +1016,14 @@ http_start(const struct config *cfg, struct service *svc,
 	    NULL, NULL, on_request, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+	    /* A connection idle this long (a slow header, a stalled body)
+	     * is closed; one client holds at most HTTP_PER_IP_CONNECTIONS,
+	     * except behind a trusted proxy, where every client is the
+	     * proxy's address and the proxy limits its clients itself
+	     * (docs/operations.md, "HTTP limits"). */
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)
+	    (cfg->ntrusted_proxies ? 0 : HTTP_PER_IP_CONNECTIONS),
 	    /* Room for a request line of HTTP_MAX_URI parsed into its
 	     * parameters, so that we can answer 414 ourselves: with the
 	     * default 32 KiB, 500 parameters exhaust the pool and the client

@@ -29,6 +29,8 @@
 #define HTTP_MAX_ARGS 100	/* query parameters: more is 414 */
 #define HTTP_MAX_HEADERS 100	/* more is 431 */
 #define HTTP_MAX_FORM (64 * 1024)	/* a public route's form */
+#define HTTP_IDLE_TIMEOUT 20	/* seconds a connection may stay idle */
+#define HTTP_PER_IP_CONNECTIONS 64	/* without --trusted-proxy */
 
 enum http_role {
 	ROLE_NONE = 0,		/* no token or a bad one */

@@ -175,6 +175,25 @@ with Server(args=["--trusted-proxy", "127.0.0.1"]) as s:
                   b"Content-Length: 1048576\r\n\r\n"), 404,
        "a body for no route is refused (404) before it is read")
 
+# Item 7: 1,000 slow-header connections from one host do not block others
+# (per-client cap without --trusted-proxy; idle connections time out).
+with Server() as s:
+    slow = []
+    for i in range(1000):
+        try:
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5,
+                                         source_address=("127.0.0.5", 0))
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Slow: ")
+            slow.append(c)
+        except OSError:
+            break
+    st, _ = s.call("GET", "/healthz", token=None, source="127.0.0.6",
+                   timeout=5)
+    eq(st, 200, "with %d slow-header connections open from one host, "
+       "another host is served" % len(slow))
+    for c in slow:
+        c.close()
+
 rc, out, err = run_cli(["serve", "--trusted-proxy", "10.0.0.300"])
 eq(rc, 2, "a bad --trusted-proxy stops serve with status 2")
 check("--trusted-proxy '10.0.0.300'" in err, "the message names the value",
