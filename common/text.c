@@ -5,6 +5,7 @@
  * written out in ASCII rather than taken from <ctype.h>, so that no locale
  * can widen what "a letter" means in an address.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -262,4 +263,23 @@ text_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = (int64_t)v;
 	return 0;
+}
+
+/* ==== IP addresses ====================================================== */
+bool
+text_ip_normalize(const char *s, char *out, size_t size)
+{
+	unsigned char a[16];
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0xff, 0xff };
+
+	if (size < 46)
+		return false;
+	if (inet_pton(AF_INET, s, a) == 1)
+		return inet_ntop(AF_INET, a, out, (socklen_t)size) != NULL;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return false;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return inet_ntop(AF_INET, a + 12, out, (socklen_t)size) != NULL;
+	return inet_ntop(AF_INET6, a, out, (socklen_t)size) != NULL;
 }

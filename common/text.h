@@ -113,4 +113,14 @@ void text_html_escape(struct buf *b, const char *s);
  */
 int text_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* ==== IP addresses ====================================================== */
+
+/*
+ * Whether s is a bare IPv4 or IPv6 address (no port, no brackets); then
+ * writes its one spelling (inet_ntop's, an IPv4-mapped IPv6 address as
+ * IPv4) into out, so that two spellings of one address compare equal.
+ * out needs 46 bytes (INET6_ADDRSTRLEN).
+ */
+bool text_ip_normalize(const char *s, char *out, size_t size);
+
 #endif

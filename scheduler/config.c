@@ -44,6 +44,7 @@ static const struct flag FLAGS[] = {
 	{ "organizer-email", 0, false },
 	{ "contact-due-days", 0, false },
 	B("no-reminders", no_reminders),
+	{ "trusted-proxy", 0, false },
 };
 #undef F
 #undef B
@@ -70,7 +71,44 @@ struct raw {
 	const char *imap_password_file;
 	const char *organizer_email;
 	const char *contact_due_days;
+	bool argv;			/* flags now come from argv */
+	bool proxy_from_argv;		/* the variable's list was dropped */
+	bool proxy_bad;			/* the first bad --trusted-proxy: */
+	char proxy_bad_value[64];
 };
+
+/* Adds the comma-separated addresses of value to cfg->trusted_proxy; the
+ * first flag on the command line replaces the variable's list. */
+static void
+trusted_proxy_add(struct config *cfg, struct raw *raw, const char *value)
+{
+	char one[64];
+	size_t n;
+
+	if (raw->argv && !raw->proxy_from_argv) {
+		raw->proxy_from_argv = true;
+		cfg->ntrusted_proxies = 0;
+	}
+	while (value && *value) {
+		n = strcspn(value, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)(n < 63 ? n : 63),
+		    value);
+		value += n + (value[n] == ',');
+		if (one[0] == '\0')
+			continue;
+		if (cfg->ntrusted_proxies >= CONFIG_MAX_PROXIES ||
+		    !text_ip_normalize(one,
+		    cfg->trusted_proxy[cfg->ntrusted_proxies],
+		    sizeof(cfg->trusted_proxy[0]))) {
+			if (!raw->proxy_bad)
+				snprintf(raw->proxy_bad_value,
+				    sizeof(raw->proxy_bad_value), "%s", one);
+			raw->proxy_bad = true;
+			continue;
+		}
+		cfg->ntrusted_proxies++;
+	}
+}
 
 static void
 flag_set(struct config *cfg, struct raw *raw, const struct flag *f,
@@ -88,6 +126,8 @@ flag_set(struct config *cfg, struct raw *raw, const struct flag *f,
 		raw->organizer_email = value;
 	else if (strcmp(f->name, "contact-due-days") == 0)
 		raw->contact_due_days = value;
+	else if (strcmp(f->name, "trusted-proxy") == 0)
+		trusted_proxy_add(cfg, raw, value);
 	else if (f->boolean)
 		*(bool *)((char *)cfg + f->offset) = value == NULL ||
 		    (strcmp(value, "0") != 0 && strcmp(value, "") != 0 &&
@@ -224,6 +264,10 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		cfg->listen = "127.0.0.1:8080";
 	if (parse_listen(cfg, err) < 0)
 		return -1;
+	if (raw->proxy_bad)
+		return err_set(err, ERR_INVALID, "--trusted-proxy '%s' is not "
+		    "an IPv4 or IPv6 address (at most %d of them)",
+		    raw->proxy_bad_value, CONFIG_MAX_PROXIES);
 	if (cfg->db == NULL)
 		cfg->db = "var/clubmatch.db";
 	if (cfg->maildir == NULL)
@@ -288,11 +332,12 @@ int
 config_load(struct config *cfg, const char *command, int argc, char **argv,
     bool *help, struct err *err)
 {
-	struct raw raw = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct raw raw;
 	size_t i;
 	int a;
 
 	memset(cfg, 0, sizeof(*cfg));
+	memset(&raw, 0, sizeof(raw));
 	cfg->command = command;
 	*help = false;
 	for (i = 0; i < sizeof(FLAGS) / sizeof(FLAGS[0]); i++) {
@@ -301,6 +346,7 @@ config_load(struct config *cfg, const char *command, int argc, char **argv,
 		if (v != NULL)
 			flag_set(cfg, &raw, &FLAGS[i], v);
 	}
+	raw.argv = true;
 	for (a = 0; a < argc; a++) {
 		const char *arg = argv[a], *eq;
 		const struct flag *f;

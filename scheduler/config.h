@@ -13,6 +13,8 @@
 
 #include "err.h"
 
+#define CONFIG_MAX_PROXIES 16
+
 struct config {
 	const char *command;		/* serve, import, match, zip */
 	const char *listen;		/* ADDR:PORT */
@@ -43,6 +45,11 @@ struct config {
 	const char *args[4];		/* positional arguments */
 	int nargs;
 	int threads;			/* HTTP worker threads */
+	/* --trusted-proxy (repeatable; the variable is comma-separated):
+	 * peers whose X-Forwarded-For names the client (docs/operations.md,
+	 * "Behind a reverse proxy"), as inet_ntop() writes them. */
+	char trusted_proxy[CONFIG_MAX_PROXIES][48];
+	int ntrusted_proxies;
 	/* Set by the environment only, for the tests (docs/operations.md,
 	 * "Settings for tests"). */
 	double retry_scale;		/* CLUBMATCH_RETRY_SCALE: outbox delays

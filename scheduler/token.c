@@ -120,7 +120,8 @@ token_secretary_new(struct store *st, int64_t club_id, struct err *err)
 }
 
 int
-token_secretary_club(struct store *st, const char *hash, int64_t *club_id)
+token_secretary_club(struct store *st, const char *hash, int64_t *club_id,
+    struct err *err)
 {
-	return store_token_lookup(st, hash, club_id);
+	return store_token_lookup(st, hash, club_id, err);
 }

@@ -54,8 +54,9 @@ char *token_secretary_new(struct store *st, int64_t club_id,
     struct err *err);
 /* 0 and *club_id when hash (hash_sha256_hex() of the presented token,
  * which the caller has already made to compare it with the admin
- * token's) is a live secretary token of an active club; -1 otherwise. */
+ * token's) is a live secretary token of an active club; otherwise -1
+ * with ERR_NOT_FOUND, or ERR_UNAVAILABLE when the database is busy. */
 int token_secretary_club(struct store *st, const char *hash,
-    int64_t *club_id);
+    int64_t *club_id, struct err *err);
 
 #endif

@@ -20,16 +20,37 @@
 #include "token.h"
 #include "xalloc.h"
 
-/* Failed token attempts: more than RATE_MAX_FAILS from one address within
- * RATE_WINDOW seconds get 429 until the window has passed. */
-#define RATE_SLOTS 256
+/*
+ * Failed token attempts (docs/operations.md, "Failed tokens"): a client
+ * whose failures since the first of its window exceed RATE_MAX_FAILS
+ * within RATE_WINDOW seconds gets 429 on its further failures until the
+ * window has passed.  Only failures count and only failures are refused.
+ *
+ * The table is a hash table of at most RATE_ENTRIES clients, chained, with
+ * a least-recently-used list: a client is forgotten only when more than
+ * RATE_ENTRIES other clients failed after it (never because two addresses
+ * share a bucket).  The hash is seeded at start, so chains cannot be
+ * aimed at.
+ */
+#define RATE_ENTRIES 4096
+#define RATE_BUCKETS 8192
 #define RATE_MAX_FAILS 20
 #define RATE_WINDOW 60
 
-struct rate_slot {
-	char ip[64];
+struct rate_entry {
+	char ip[48];
 	time_t start;
 	int fails;
+	int next;		/* in the bucket's chain, -1 ends it */
+	int older, newer;	/* the LRU list, -1 ends it */
+};
+
+struct rate_table {
+	int bucket[RATE_BUCKETS];	/* first entry, -1 none */
+	struct rate_entry e[RATE_ENTRIES];
+	int used;
+	int newest, oldest;
+	uint32_t seed;
 };
 
 struct http_server {
@@ -39,8 +60,8 @@ struct http_server {
 	char admin_hash[65];		/* SHA-256 of the admin token */
 	pthread_key_t store_key;	/* each worker's struct store */
 	pthread_mutex_t rate_lock;
-	struct rate_slot rate[RATE_SLOTS];
-	struct rate_slot join_rate[RATE_SLOTS];	/* sign-ups (§12) */
+	struct rate_table *rate;
+	struct rate_table *joins;	/* sign-ups (§12), the same kind of table */
 };
 
 /* Every route table, searched in order. */
@@ -279,62 +300,138 @@ bearer_token(struct request *rq)
 	return *h ? h : NULL;
 }
 
-/* True when ip is allowed another token attempt. */
-static bool
-rate_allows(struct http_server *srv, const char *ip)
+static uint32_t
+rate_hash(const struct rate_table *t, const char *ip)
 {
-	unsigned h = 5381;
-	struct rate_slot *slot;
-	const char *p;
-	bool ok = true;
-	time_t now = time(NULL);
+	uint32_t h = 2166136261u ^ t->seed;
 
-	for (p = ip; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	slot = &srv->rate[h % RATE_SLOTS];
-	pthread_mutex_lock(&srv->rate_lock);
-	if (strcmp(slot->ip, ip) == 0 && now - slot->start < RATE_WINDOW)
-		ok = slot->fails < RATE_MAX_FAILS;
-	pthread_mutex_unlock(&srv->rate_lock);
-	return ok;
+	for (; *ip; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % RATE_BUCKETS;
 }
 
 static void
+rate_table_init(struct rate_table *t)
+{
+	int i;
+
+	for (i = 0; i < RATE_BUCKETS; i++)
+		t->bucket[i] = -1;
+	t->used = 0;
+	t->newest = t->oldest = -1;
+	t->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)t;
+}
+
+static void
+lru_unlink(struct rate_table *t, int i)
+{
+	struct rate_entry *e = &t->e[i];
+
+	if (e->older >= 0)
+		t->e[e->older].newer = e->newer;
+	else
+		t->oldest = e->newer;
+	if (e->newer >= 0)
+		t->e[e->newer].older = e->older;
+	else
+		t->newest = e->older;
+}
+
+static void
+lru_push(struct rate_table *t, int i)
+{
+	t->e[i].older = t->newest;
+	t->e[i].newer = -1;
+	if (t->newest >= 0)
+		t->e[t->newest].newer = i;
+	t->newest = i;
+	if (t->oldest < 0)
+		t->oldest = i;
+}
+
+/* The entry of ip, made (evicting the least recently used) if new. */
+static struct rate_entry *
+rate_entry_get(struct rate_table *t, const char *ip, time_t now)
+{
+	uint32_t h = rate_hash(t, ip);
+	int i, *link;
+
+	for (i = t->bucket[h]; i >= 0; i = t->e[i].next)
+		if (strcmp(t->e[i].ip, ip) == 0) {
+			lru_unlink(t, i);
+			lru_push(t, i);
+			return &t->e[i];
+		}
+	if (t->used < RATE_ENTRIES) {
+		i = t->used++;
+	} else {
+		i = t->oldest;
+		lru_unlink(t, i);
+		for (link = &t->bucket[rate_hash(t, t->e[i].ip)]; *link != i;
+		    link = &t->e[*link].next)
+			;
+		*link = t->e[i].next;
+	}
+	snprintf(t->e[i].ip, sizeof(t->e[i].ip), "%s", ip);
+	t->e[i].start = now;
+	t->e[i].fails = 0;
+	t->e[i].next = t->bucket[h];
+	t->bucket[h] = i;
+	lru_push(t, i);
+	return &t->e[i];
+}
+
+/* Counts one event of ip in table t; true when it makes more than max
+ * within window seconds. */
+static bool
+rate_count(struct http_server *srv, struct rate_table *t, const char *ip,
+    int max, time_t window)
+{
+	struct rate_entry *e;
+	time_t now = time(NULL);
+	bool over;
+
+	pthread_mutex_lock(&srv->rate_lock);
+	e = rate_entry_get(t, ip, now);
+	if (now - e->start >= window) {
+		e->start = now;
+		e->fails = 0;
+	}
+	over = ++e->fails > max;
+	pthread_mutex_unlock(&srv->rate_lock);
+	return over;
+}
+
+/* Counts a failed token of ip; true when it is over the limit (429). */
+static bool
 rate_fail(struct http_server *srv, const char *ip)
 {
-	unsigned h = 5381;
-	struct rate_slot *slot;
-	const char *p;
-	time_t now = time(NULL);
+	return rate_count(srv, srv->rate, ip, RATE_MAX_FAILS, RATE_WINDOW);
+}
 
-	for (p = ip; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	slot = &srv->rate[h % RATE_SLOTS];
-	pthread_mutex_lock(&srv->rate_lock);
-	if (strcmp(slot->ip, ip) != 0 || now - slot->start >= RATE_WINDOW) {
-		snprintf(slot->ip, sizeof(slot->ip), "%s", ip);
-		slot->start = now;
-		slot->fails = 0;
-	}
-	slot->fails++;
-	pthread_mutex_unlock(&srv->rate_lock);
+static void
+reply_rate_limited(struct response *rs)
+{
+	http_add_header(rs, "Retry-After", "60");
+	http_reply_error(rs, 429, "rate_limited", NULL,
+	    "too many failed token attempts from this client: wait a minute");
 }
 
 bool
 http_token_allowed(struct request *rq, struct response *rs)
 {
-	if (rate_allows(rq->srv, rq->client_ip))
-		return true;
-	http_add_header(rs, "Retry-After", "60");
-	http_reply_error(rs, 429, "rate_limited", NULL,
-	    "too many failed token attempts from this address: wait a minute");
-	return false;
+	/* The token is checked first: a valid one is never refused, so the
+	 * limit is applied by http_token_failed(). */
+	(void)rq;
+	(void)rs;
+	return true;
 }
 
 void
 http_token_failed(struct request *rq)
 {
-	rate_fail(rq->srv, rq->client_ip);
+	if (rate_fail(rq->srv, rq->client_ip))
+		rq->rate_limited = true;
 }
 
 /* Sign-ups: JOIN_MAX_PER_HOUR per client and hour (docs/joining.md),
@@ -345,27 +442,8 @@ http_token_failed(struct request *rq)
 bool
 http_join_allowed(struct request *rq)
 {
-	unsigned h = 5381;
-	struct rate_slot *slot;
-	const char *p;
-	bool ok;
-	time_t now = time(NULL);
-
-	for (p = rq->client_ip; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	slot = &rq->srv->join_rate[h % RATE_SLOTS];
-	pthread_mutex_lock(&rq->srv->rate_lock);
-	if (strcmp(slot->ip, rq->client_ip) != 0 ||
-	    now - slot->start >= JOIN_WINDOW) {
-		snprintf(slot->ip, sizeof(slot->ip), "%s", rq->client_ip);
-		slot->start = now;
-		slot->fails = 0;
-	}
-	ok = slot->fails < JOIN_MAX_PER_HOUR;
-	if (ok)
-		slot->fails++;
-	pthread_mutex_unlock(&rq->srv->rate_lock);
-	return ok;
+	return !rate_count(rq->srv, rq->srv->joins, rq->client_ip,
+	    JOIN_MAX_PER_HOUR, JOIN_WINDOW);
 }
 
 void
@@ -377,28 +455,38 @@ http_date(time_t t, char out[40])
 	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/* Sets rq->role from the presented token.  false after replying 429. */
+/* Sets rq->role from the presented token.  false after replying 429
+ * (a bad token over the limit) or 503 (a busy database). */
 static bool
 authenticate(struct request *rq, struct response *rs)
 {
 	const char *token = bearer_token(rq);
 	char hash[65];
 
+	struct err err;
+
 	rq->role = ROLE_NONE;
 	if (token == NULL)
 		return true;
-	if (!http_token_allowed(rq, rs))
-		return false;
 	hash_sha256_hex(token, hash);
 	if (hash_equal_consttime(hash, rq->srv->admin_hash)) {
 		rq->role = ROLE_ADMIN;
 		return true;
 	}
-	if (token_secretary_club(rq->store, hash, &rq->club_id) == 0) {
+	err_clear(&err);
+	if (token_secretary_club(rq->store, hash, &rq->club_id, &err) == 0) {
 		rq->role = ROLE_SECRETARY;
 		return true;
 	}
-	rate_fail(rq->srv, rq->client_ip);
+	if (err.code != ERR_NOT_FOUND) {
+		/* A busy database is no failed token (503, Retry-After). */
+		http_reply_err(rs, &err);
+		return false;
+	}
+	if (rate_fail(rq->srv, rq->client_ip)) {
+		reply_rate_limited(rs);
+		return false;
+	}
 	return true;
 }
 
@@ -425,6 +513,8 @@ authorize(struct request *rq, struct response *rs, enum http_access access)
 }
 
 /* ==== routing =========================================================== */
+static struct store *thread_store(struct http_server *srv, struct err *err);
+
 
 /* Matches path against pattern, whose "{}" segments match one non-empty
  * segment each (copied, percent-decoded by MHD already, into params). */
@@ -463,8 +553,9 @@ route_match(const char *pattern, const char *path, struct request *rq)
 	return *pattern == '\0' && *path == '\0';
 }
 
-static void
-dispatch(struct request *rq, struct response *rs)
+/* The route of rq, or NULL after replying 404/405. */
+static const struct route *
+route_find(struct request *rq, struct response *rs)
 {
 	const struct route *found = NULL;
 	struct buf allow;
@@ -498,14 +589,77 @@ dispatch(struct request *rq, struct response *rs)
 			    "no such resource: %s", rq->path);
 		}
 		buf_release(&allow);
-		return;
+		return NULL;
 	}
 	buf_release(&allow);
 	/* Re-match to restore the parameters of the route found. */
 	route_match(found->pattern, rq->path, rq);
-	if (!authenticate(rq, rs) || !authorize(rq, rs, found->access))
+	return found;
+}
+
+static void
+dispatch(struct request *rq, struct response *rs)
+{
+	const struct route *found = route_find(rq, rs);
+
+	if (found == NULL || !authenticate(rq, rs) ||
+	    !authorize(rq, rs, found->access))
 		return;
 	found->handler(rq, rs);
+}
+
+static bool
+content_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ct && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * A request that announces a body: its route, token and Content-Type are
+ * checked before a byte of it is read (CONTRACT §9), so an unauthenticated
+ * upload costs no memory.  Routes with a token take JSON; public ones
+ * (RSVP, unsubscribe) small forms.  false after replying into rs.
+ */
+static bool
+body_welcome(struct request *rq, struct response *rs, unsigned long long cl)
+{
+	const struct route *r = route_find(rq, rs);
+	const char *ct = http_header(rq, "Content-Type");
+	struct err err;
+
+	if (r == NULL)
+		return false;
+	if (r->access == ACCESS_PUBLIC) {
+		if (cl > HTTP_MAX_FORM) {
+			http_reply_error(rs, 413, "body_too_large", NULL,
+			    "a form is limited to 64 KiB");
+			return false;
+		}
+		if (!content_type_is(ct, "application/x-www-form-urlencoded")) {
+			http_reply_error(rs, 415, "unsupported_media_type",
+			    NULL, "send the form as "
+			    "application/x-www-form-urlencoded");
+			return false;
+		}
+		return true;
+	}
+	err_clear(&err);
+	rq->store = thread_store(rq->srv, &err);
+	if (rq->store == NULL) {
+		http_reply_err(rs, &err);
+		return false;
+	}
+	if (!authenticate(rq, rs) || !authorize(rq, rs, r->access))
+		return false;
+	if (!content_type_is(ct, "application/json")) {
+		http_reply_error(rs, 415, "unsupported_media_type", NULL,
+		    "send the body as application/json");
+		return false;
+	}
+	return true;
 }
 
 /* ==== libmicrohttpd glue ================================================ */
@@ -583,6 +737,40 @@ reply_now(struct MHD_Connection *conn, unsigned status, const char *code,
 	return ret;
 }
 
+static bool
+is_trusted_proxy(const struct config *cfg, const char *ip)
+{
+	int i;
+
+	for (i = 0; i < cfg->ntrusted_proxies; i++)
+		if (strcmp(cfg->trusted_proxy[i], ip) == 0)
+			return true;
+	return false;
+}
+
+struct xff {
+	struct buf all;		/* every X-Forwarded-For line, in order */
+};
+
+static enum MHD_Result
+xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct xff *x = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") == 0 && value)
+		buf_addf(&x->all, "%s%s", x->all.len ? "," : "", value);
+	return MHD_YES;
+}
+
+/*
+ * The client of CONTRACT §9 (docs/operations.md, "Behind a reverse
+ * proxy"): the peer, or when the peer is a trusted proxy the last
+ * X-Forwarded-For address that is not one.  Walking from the right, an
+ * entry that is not an address stops the walk at the proxy that passed
+ * it on.
+ */
 static void
 client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
     size_t size)
@@ -590,16 +778,121 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	char peer[64] = "unknown", one[64];
+	struct xff x;
+	size_t end, b;
 
-	snprintf(out, size, "unknown");
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    out, (socklen_t)size);
+		    peer, sizeof(peer));
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-		    (socklen_t)size);
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+		    sizeof(peer));
+	if (!text_ip_normalize(peer, out, size))
+		snprintf(out, size, "%s", peer);
 	rq->client_ip = out;
+	if (!is_trusted_proxy(rq->cfg, out))
+		return;
+	buf_init(&x.all);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_collect, &x);
+	end = x.all.len;
+	while (end > 0) {
+		b = end;
+		while (b > 0 && x.all.data[b - 1] != ',')
+			b--;
+		while (b < end && (x.all.data[b] == ' ' ||
+		    x.all.data[b] == '\t'))
+			b++;
+		snprintf(one, sizeof(one), "%.*s", (int)(end - b < 63 ?
+		    end - b : 63), x.all.data + b);
+		one[strcspn(one, " \t")] = '\0';
+		if (!text_ip_normalize(one, out, size))
+			break;	/* out still holds the proxy before it */
+		if (!is_trusted_proxy(rq->cfg, out))
+			break;
+		while (b > 0 && x.all.data[b - 1] != ',')
+			b--;
+		end = b > 0 ? b - 1 : 0;
+	}
+	buf_release(&x.all);
+}
+
+/* What the first call sees of the request line and headers. */
+struct head_scan {
+	size_t nargs, arg_bytes;	/* query parameters */
+	size_t nheaders;
+	int content_lengths;
+	char content_length[32];	/* the first one */
+	bool cl_differ, chunked, host, bad_header;
+};
+
+static enum MHD_Result
+head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	struct head_scan *h = cls;
+	size_t i;
+
+	if (kind == MHD_GET_ARGUMENT_KIND) {
+		h->nargs++;
+		h->arg_bytes += key_size + value_size + 2;
+		return MHD_YES;
+	}
+	h->nheaders++;
+	/* RFC 9112 5.1: no white space before the colon; no NUL or bare CR
+	 * in a field. */
+	for (i = 0; i < key_size; i++)
+		if (key[i] == ' ' || key[i] == '\t' || key[i] == '\0')
+			h->bad_header = true;
+	if (value == NULL)
+		return MHD_YES;
+	for (i = 0; i < value_size; i++)
+		if (value[i] == '\0' || value[i] == '\r' || value[i] == '\n')
+			h->bad_header = true;
+	if (strcasecmp(key, "Host") == 0)
+		h->host = true;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		h->chunked = true;
+	else if (strcasecmp(key, "Content-Length") == 0) {
+		if (h->content_lengths++ == 0)
+			snprintf(h->content_length, sizeof(h->content_length),
+			    "%s", value);
+		else if (strcmp(h->content_length, value) != 0)
+			h->cl_differ = true;
+	}
+	return MHD_YES;
+}
+
+/* The checks of the first call, before any body is read (CONTRACT §9,
+ * docs/operations.md "HTTP limits"); replies and returns false when the
+ * request is refused. */
+static bool
+head_acceptable(struct MHD_Connection *conn, const char *url,
+    const char *version, enum MHD_Result *ret)
+{
+	struct head_scan h;
+
+	memset(&h, 0, sizeof(h));
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND |
+	    MHD_GET_ARGUMENT_KIND, head_scan_one, &h);
+	if (strlen(url) + h.arg_bytes > HTTP_MAX_URI ||
+	    h.nargs > HTTP_MAX_ARGS)
+		*ret = reply_now(conn, 414, "uri_too_long", "the request line "
+		    "is limited to 8 KiB and 100 query parameters");
+	else if (h.nheaders > HTTP_MAX_HEADERS)
+		*ret = reply_now(conn, 431, "headers_too_large", "at most 100 "
+		    "header fields");
+	else if (h.bad_header || h.cl_differ ||
+	    (h.chunked && h.content_lengths) ||
+	    (strcmp(version, "HTTP/1.1") == 0 && !h.host))
+		*ret = reply_now(conn, 400, "malformed_request", h.bad_header ?
+		    "a header field is malformed (RFC 9112)" : !h.host &&
+		    !h.chunked && !h.cl_differ ? "HTTP/1.1 needs a Host header" :
+		    "the body's length is ambiguous (RFC 9112)");
+	else
+		return true;
+	return false;
 }
 
 /*
@@ -621,20 +914,41 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	char ip[64];
 	enum MHD_Result ret;
 
-	(void)version;
 	if (rq == NULL) {
 		const char *cl = MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, "Content-Length");
 		char *end;
 
+		if (!head_acceptable(conn, url, version, &ret))
+			return ret;
+		unsigned long long len = cl ? strtoull(cl, &end, 10) : 0;
+		const char *te = MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, "Transfer-Encoding");
+
 		/* Refuse big bodies before reading them. */
-		if (cl && (strtoull(cl, &end, 10) > HTTP_MAX_BODY))
+		if (len > HTTP_MAX_BODY)
 			return reply_now(conn, 413, "body_too_large",
 			    "request bodies are limited to 1 MiB");
 		rq = xcalloc(1, sizeof(*rq));
 		buf_init(&rq->body);
 		*con_cls = rq;
-		return MHD_YES;
+		if (len == 0 && te == NULL)
+			return MHD_YES;
+		rq->srv = srv;
+		rq->conn = conn;
+		rq->method = method;
+		rq->path = url;
+		rq->cfg = srv->cfg;
+		rq->svc = srv->svc;
+		client_ip(conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
+		response_init(&rs);
+		if (body_welcome(rq, &rs, te ? HTTP_MAX_BODY : len)) {
+			response_release(&rs);
+			return MHD_YES;
+		}
+		ret = queue(conn, &rs);
+		response_release(&rs);
+		return ret;
 	}
 	if (*upload_data_size > 0) {
 		if (rq->body.len + *upload_data_size > HTTP_MAX_BODY ||
@@ -671,6 +985,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		http_reply_err(&rs, &err);
 	else
 		dispatch(rq, &rs);
+	if (rq->rate_limited) {
+		response_release(&rs);
+		response_init(&rs);
+		reply_rate_limited(&rs);
+	}
 	if (rs.body == NULL)
 		http_reply_error(&rs, 500, "internal", NULL,
 		    "the handler gave no answer");
@@ -706,6 +1025,10 @@ http_start(const struct config *cfg, struct service *svc,
 	srv->svc = svc;
 	hash_sha256_hex(admin_token, srv->admin_hash);
 	pthread_mutex_init(&srv->rate_lock, NULL);
+	srv->rate = xmalloc(sizeof(*srv->rate));
+	rate_table_init(srv->rate);
+	srv->joins = xmalloc(sizeof(*srv->joins));
+	rate_table_init(srv->joins);
 	pthread_key_create(&srv->store_key, store_key_free);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -720,7 +1043,19 @@ http_start(const struct config *cfg, struct service *svc,
 	    NULL, NULL, on_request, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+	    /* A connection idle this long (a slow header, a stalled body)
+	     * is closed; one client holds at most HTTP_PER_IP_CONNECTIONS,
+	     * except behind a trusted proxy, where every client is the
+	     * proxy's address and the proxy limits its clients itself
+	     * (docs/operations.md, "HTTP limits"). */
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)
+	    (cfg->ntrusted_proxies ? 0 : HTTP_PER_IP_CONNECTIONS),
+	    /* Room for a request line of HTTP_MAX_URI parsed into its
+	     * parameters, so that we can answer 414 ourselves: with the
+	     * default 32 KiB, 500 parameters exhaust the pool and the client
+	     * gets no answer.  Pages are touched only as used. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_END);
@@ -733,6 +1068,8 @@ http_start(const struct config *cfg, struct service *svc,
 out_free:
 	pthread_key_delete(srv->store_key);
 	pthread_mutex_destroy(&srv->rate_lock);
+	free(srv->rate);
+	free(srv->joins);
 	free(srv);
 	return NULL;
 }
@@ -747,5 +1084,7 @@ http_stop(struct http_server *srv)
 	MHD_stop_daemon(srv->daemon);
 	pthread_key_delete(srv->store_key);
 	pthread_mutex_destroy(&srv->rate_lock);
+	free(srv->rate);
+	free(srv->joins);
 	free(srv);
 }

@@ -25,6 +25,12 @@
 #define HTTP_MAX_BODY (1024 * 1024)
 #define HTTP_DISCARD_MAX (4 * HTTP_MAX_BODY)
 #define HTTP_MAX_PARAMS 3
+#define HTTP_MAX_URI 8192	/* path and query: more is 414 */
+#define HTTP_MAX_ARGS 100	/* query parameters: more is 414 */
+#define HTTP_MAX_HEADERS 100	/* more is 431 */
+#define HTTP_MAX_FORM (64 * 1024)	/* a public route's form */
+#define HTTP_IDLE_TIMEOUT 20	/* seconds a connection may stay idle */
+#define HTTP_PER_IP_CONNECTIONS 64	/* without --trusted-proxy */
 
 enum http_role {
 	ROLE_NONE = 0,		/* no token or a bad one */
@@ -58,7 +64,9 @@ struct request {
 	char param_buf[HTTP_MAX_PARAMS][128];
 	enum http_role role;
 	int64_t club_id;	/* a secretary's club */
-	const char *client_ip;
+	const char *client_ip;	/* CONTRACT §9's client */
+	bool rate_limited;	/* a failed token over the limit: 429 */
+	char ip_buf[64];	/* client_ip of the first call */
 };
 
 struct response {
@@ -129,8 +137,10 @@ void http_csv_field(struct buf *b, const char *s, bool last);
 /* A secretary may act on its own club only; replies 403 otherwise. */
 bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
 
-/* Public token URLs (feeds, RSVP): false after replying 429 when this
- * address failed too often; http_token_failed() counts a failure. */
+/* Public token URLs (feeds, RSVP): http_token_failed() counts a failed
+ * token; past the limit the answer becomes 429 (docs/operations.md,
+ * "Failed tokens").  http_token_allowed() is true: a valid token is never
+ * refused. */
 bool http_token_allowed(struct request *rq, struct response *rs);
 void http_token_failed(struct request *rq);
 /* Counts one sign-up of this client; false past 10 an hour. */

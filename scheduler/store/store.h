@@ -121,8 +121,11 @@ int store_member_spots(struct store *s, int64_t club_id,
 /* ---- secretary tokens (only their SHA-256 hex is stored) -------------- */
 int store_token_insert(struct store *s, const char *hash, int64_t club_id,
     struct err *err);
-/* 0 and *club_id for a live token of an active club, else -1. */
-int store_token_lookup(struct store *s, const char *hash, int64_t *club_id);
+/* 0 and *club_id for a live token of an active club, else -1 with
+ * ERR_NOT_FOUND, or ERR_UNAVAILABLE when the database is busy (which is
+ * no failed token: docs/operations.md, "Failed tokens"). */
+int store_token_lookup(struct store *s, const char *hash, int64_t *club_id,
+    struct err *err);
 
 /* ---- meetings --------------------------------------------------------- */
 int store_meeting_insert(struct store *s, struct meeting *m,

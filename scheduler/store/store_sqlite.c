@@ -1258,7 +1258,8 @@ store_token_insert(struct store *s, const char *hash, int64_t club_id,
 }
 
 int
-store_token_lookup(struct store *s, const char *hash, int64_t *club_id)
+store_token_lookup(struct store *s, const char *hash, int64_t *club_id,
+    struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, ST_TOKEN_LOOKUP);
 	int rc;
@@ -1267,6 +1268,10 @@ store_token_lookup(struct store *s, const char *hash, int64_t *club_id)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*club_id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		sq_fail(s, err, "token lookup");
+	else
+		err_set(err, ERR_NOT_FOUND, "no such token");
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }

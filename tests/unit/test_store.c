@@ -294,9 +294,10 @@ test_migrate_from_v1(void)
 
 	/* New tables: secretary tokens. */
 	CHECK(store_token_insert(s, "ab12", 7, &err) == 0);
-	CHECK(store_token_lookup(s, "ab12", &club_id) == 0);
+	CHECK(store_token_lookup(s, "ab12", &club_id, &err) == 0);
 	CHECK(club_id == 7);
-	CHECK(store_token_lookup(s, "ab13", &club_id) < 0);
+	CHECK(store_token_lookup(s, "ab13", &club_id, &err) < 0 &&
+	    err.code == ERR_NOT_FOUND);
 	store_close(s);
 
 	CHECK(query_int(path, "PRAGMA user_version") ==
@@ -325,7 +326,7 @@ test_migrate_from_v1(void)
 	/* Reopened: nothing left to migrate, the token still works. */
 	s = open_existing(path, STORE_SCHEMA_VERSION, &err);
 	if (s) {
-		CHECK(store_token_lookup(s, "ab12", &club_id) == 0);
+		CHECK(store_token_lookup(s, "ab12", &club_id, &err) == 0);
 		CHECK(store_member_count(s) == 2);
 	}
 	store_close(s);
@@ -345,10 +346,10 @@ test_token_of_inactive_club(void)
 		return;
 	CHECK(store_club_insert(s, &c, &err) == 0);
 	CHECK(store_token_insert(s, "feed01", c.id, &err) == 0);
-	CHECK(store_token_lookup(s, "feed01", &id) == 0 && id == c.id);
+	CHECK(store_token_lookup(s, "feed01", &id, &err) == 0 && id == c.id);
 	c.active = false;
 	CHECK(store_club_update(s, &c, &err) == 0);
-	CHECK(store_token_lookup(s, "feed01", &id) < 0);
+	CHECK(store_token_lookup(s, "feed01", &id, &err) < 0);
 	store_close(s);
 }
 
