@@ -78,7 +78,7 @@ static int
 invite_to_meeting(const struct meeting *m, struct store *st,
     int64_t member_id, struct err *err)
 {
-	struct outbox_key k = { m->id, m->sequence, "REQUEST", "" };
+	struct outbox_key k = { m->id, m->sequence, "REQUEST", "", 0 };
 	size_t j;
 
 	if (store_outbox_queue_member(st, &k, member_id, err) < 0)
@@ -90,7 +90,7 @@ invite_to_meeting(const struct meeting *m, struct store *st,
 		if (m->occ[j].cancelled)
 			continue;
 		k = (struct outbox_key){ m->id, m->occ[j].sequence,
-		    "REQUEST", m->occ[j].date };
+		    "REQUEST", m->occ[j].date, 0 };
 		if (store_outbox_queue_member(st, &k, member_id, err) < 0)
 			return -1;
 	}

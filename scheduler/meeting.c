@@ -16,6 +16,10 @@
 #include "text.h"
 #include "xalloc.h"
 
+/* Seconds a meeting update waits before it is sent, so that a run of
+ * edits reaches each member as one message (docs/email.md, "Updates"). */
+#define UPDATE_WINDOW 120
+
 void
 meeting_input_init(struct meeting_input *in)
 {
@@ -320,7 +324,8 @@ meeting_create(const struct config *cfg, struct store *st, int64_t club_id,
 		goto out_rollback;
 	/* Only meetings still to come are worth an invitation. */
 	if (meeting_next(m, &c, cfg, time(NULL), &next, 1) == 1) {
-		k = (struct outbox_key){ m->id, m->sequence, "REQUEST", "" };
+		k = (struct outbox_key){ m->id, m->sequence, "REQUEST", "",
+		    0 };
 		if (store_outbox_queue_meeting(st, &k, club_id, true, NULL,
 		    err) < 0)
 			goto out_rollback;
@@ -421,7 +426,10 @@ meeting_update(const struct config *cfg, struct store *st, int64_t id,
 	}
 	m->sequence++;
 	m->updated_at = time(NULL);
-	k = (struct outbox_key){ m->id, m->sequence, "REQUEST", "" };
+	/* Edits within UPDATE_WINDOW go out as one update: each new one
+	 * supersedes the pending one (docs/email.md, "Updates"). */
+	k = (struct outbox_key){ m->id, m->sequence, "REQUEST", "",
+	    m->updated_at + (time_t)(UPDATE_WINDOW * cfg->retry_scale + 0.5) };
 	rc = save_and_queue(st, m, timing, meeting_next(m, &c, cfg,
 	    time(NULL), &next, 1) == 1 ? &k : NULL, true,
 	    timing ? "*" : "", NULL, out, err);
@@ -446,7 +454,7 @@ meeting_cancel(struct store *st, int64_t id,
 	m->sequence++;
 	m->cancelled = true;
 	m->updated_at = time(NULL);
-	k = (struct outbox_key){ m->id, m->sequence, "CANCEL", "" };
+	k = (struct outbox_key){ m->id, m->sequence, "CANCEL", "", 0 };
 	rc = save_and_queue(st, m, false, &k, false, "*", NULL, out, err);
 out_free:
 	store_rollback(st);	/* a no-op after a commit */
@@ -527,7 +535,7 @@ meeting_occurrence_change(const struct config *cfg,
 	if (ics_event_validate(&mi->ev, err) < 0)
 		goto out_free;
 	k = (struct outbox_key){ m->id, m->sequence,
-	    occ.cancelled ? "CANCEL" : "REQUEST", occ.date };
+	    occ.cancelled ? "CANCEL" : "REQUEST", occ.date, 0 };
 	rc = save_and_queue(st, m, false, &k, false, occ.date, &occ, out,
 	    err);
 out_free:

@@ -155,6 +155,8 @@ struct outbox_key {
 	int sequence;
 	const char *method;
 	const char *occurrence;
+	time_t not_before;		/* 0: now; an update waits, so that
+					 * quick edits go out as one */
 };
 /*
  * Queues k for every remote member of club_id who is invited to the

@@ -37,7 +37,7 @@ static const char SQL_QUEUE_MEETING[] =
     "INSERT OR IGNORE INTO outbox (kind, dedup, invitation_id, member_id,"
     " club_id, sequence, method, occurrence, next_attempt_at, created_at,"
     " to_addr) SELECT 'invitation', " INV_DEDUP("i.id") ", i.id, m.id,"
-    " ?6, ?2, ?3, ?4, ?5, ?5, m.email"
+    " ?6, ?2, ?3, ?4, ?7, ?5, m.email"
     " FROM invitations i JOIN members m ON m.id = i.member_id"
     " WHERE i.meeting_id = ?1 AND NOT i.removed AND m.club_id = ?6"
     " AND m.mode = 'remote' AND" MAILABLE("m");
@@ -86,6 +86,8 @@ store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
 	sq_text(st, 4, k->occurrence);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, club_id);
+	sqlite3_bind_int64(st, 7, k->not_before > now ?
+	    (sqlite3_int64)k->not_before : now);
 	if (sq_done(s, st, err, "cannot queue messages") < 0)
 		return -1;
 	return sqlite3_changes(s->db);

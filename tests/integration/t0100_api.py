@@ -935,11 +935,11 @@ def rate_limit():
               s.last_headers.get("retry-after", "").isdigit(),
               "429 has the error body and Retry-After", (st, body,
                                                          s.last_headers))
-        # While the address is blocked, the right token is refused too:
-        # otherwise the block would not stop guessing (the right guess
-        # would still show up as a 200).
+        # A valid token is never refused with 429, from whatever client
+        # (CONTRACT §9): the block slows guessing, it does not lock the
+        # organizer out.
         st, body = s.call("GET", "/api/v1/clubs")
-        eq(st, 429, "while blocked, even the admin token gets 429")
+        eq(st, 200, "while blocked, the valid admin token still gets 200")
         # Public routes need no token and stay open.
         st, body = s.call("GET", "/healthz", token=None)
         eq(st, 200, "a blocked address still reaches /healthz")
