@@ -21,6 +21,8 @@ static int (*const BUILDERS[KIND__COUNT])(struct service *, struct store *,
 	[KIND_WELCOME] = letter_welcome,
 	[KIND_SECRETARY_DIGEST] = letter_secretary_digest,
 	[KIND_ORGANIZER_DIGEST] = letter_organizer_digest,
+	[KIND_REMINDER] = letter_reminder,
+	[KIND_FOLLOWUP] = letter_followup,
 };
 
 int

@@ -51,6 +51,7 @@ static const struct {
 	{ http_meeting_routes, &http_meeting_nroutes },
 	{ http_invite_routes, &http_invite_nroutes },
 	{ http_web_routes, &http_web_nroutes },
+	{ http_attend_routes, &http_attend_nroutes },
 };
 
 /* ==== responses ========================================================= */

@@ -164,5 +164,7 @@ extern const struct route http_invite_routes[];
 extern const size_t http_invite_nroutes;
 extern const struct route http_web_routes[];
 extern const size_t http_web_nroutes;
+extern const struct route http_attend_routes[];
+extern const size_t http_attend_nroutes;
 
 #endif
