@@ -54,6 +54,7 @@ static const struct {
 	{ http_member_routes, &http_member_nroutes },
 	{ http_web_routes, &http_web_nroutes },
 	{ http_join_routes, &http_join_nroutes },
+	{ http_attend_routes, &http_attend_nroutes },
 };
 
 /* ==== responses ========================================================= */
