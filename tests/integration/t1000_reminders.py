@@ -3,7 +3,10 @@ after (docs/email.md, "Reminders"; CONTRACT §15), with the clock set from
 outside: every run of the real `clubmatch serve` is under libfaketime
 (Debian `faketime`, LD_PRELOAD, FAKETIME="@<UTC time>") and delivers to
 the real SMTP sink; the runs share one database, so each restart jumps
-the clock, which is also the restart around the due time.
+the clock (at real speed from there: no acceleration, so the outbox's
+timed waits behave), which is also the restart around the due time.
+The sink keeps every message (calendar_only off): reminders and
+follow-ups carry no calendar.
 
 A club in New York (America/New_York), members in Los Angeles and
 Buffalo; they are invited on Saturday 2026-03-07, before the US DST
@@ -33,7 +36,9 @@ from invite_lib import (Sink, Mail, mail_server, new_club, new_member,  # noqa: 
 
 FT_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 WORK = tempfile.mkdtemp(prefix="clubmatch-t1000-")
-SINK = Sink().start()
+SINK = Sink()
+SINK.calendar_only = False      # reminders carry no calendar
+SINK.start()
 ALICE, BOB, CAROL = ("alice@remote.test", "bob@remote.test",
                      "carol@remote.test")
 
@@ -53,6 +58,8 @@ def at(when):
 def stop(s):
     rc = s.stop()
     check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
+    check("outreach:" not in s.logtext() and "outbox:" not in s.logtext(),
+          "the mail worker logged no error", s.logtext())
 
 
 def mails(rcpt, subject_re):
@@ -65,7 +72,7 @@ def sent_at(m):
 
 
 def rows(s, kind, to=None, meeting=None, occ=None):
-    return [r for r in outbox(s) if r["kind"] == kind and
+    return [r for r in outbox(s, kind=None) if r["kind"] == kind and
             (to is None or r["to"] == to) and
             (meeting is None or r["meeting_id"] == meeting) and
             (occ is None or r["occurrence"] == occ)]
@@ -90,23 +97,18 @@ tue = new_meeting(s, club, "Tuesday lunch", start="2026-03-10T12:00",
                   rrule="FREQ=WEEKLY;BYDAY=TU", timezone="America/New_York")
 wed = new_meeting(s, club, "Wednesday game", start="2026-03-11T19:00",
                   rrule="FREQ=WEEKLY;BYDAY=WE", timezone="America/New_York")
-eq(s.call("DELETE", "/api/v1/meetings/%d/occurrences/2026-03-10" %
-          tue["id"])[0], 200, "the Tuesday of 03-10 is cancelled")
-eq(s.call("PATCH", "/api/v1/meetings/%d/occurrences/2026-03-11" % wed["id"],
-          {"start": "2026-03-12T19:00"})[0], 200,
-   "the Wednesday of 03-11 moves to Thursday 03-12")
 check(wait_for(lambda: len(mails(CAROL, "Monday game")) >= 1, 20),
       "Carol's invitation arrived")
-no = Mail(SINK.for_rcpt(CAROL)[0]).links()["no"]
-carol_inv = [Mail(m) for m in SINK.for_rcpt(CAROL)
-             if "Monday" in str(Mail(m).msg["Subject"])][0].links()["no"]
+carol_inv = mails(CAROL, "Monday game")[0].links()["no"]
 st, _ = form_post(s, path_of(carol_inv).split("?")[0],
                   {"answer": "no", "date": "2026-03-09"})
 eq(st, 200, "Carol declines the Monday of 03-09")
-check(wait_for(lambda: len(rows(s, "reminder", meeting=mon["id"],
-                                occ="2026-03-09")) == 3, 20),
-      "the Monday's reminders are queued within a tick",
-      rows(s, "reminder"))
+check(wait_for(lambda: all(len(rows(s, "reminder", meeting=m["id"],
+                                    occ=d)) == 3
+                           for m, d in ((mon, "2026-03-09"),
+                                        (tue, "2026-03-10"),
+                                        (wed, "2026-03-11"))), 20),
+      "the reminders are queued within a tick", rows(s, "reminder"))
 
 
 def due(to, meeting, occ):
@@ -118,10 +120,24 @@ eq(due(BOB, mon["id"], "2026-03-09"), "2026-03-08T14:00:00Z",
    "Bob's reminder: 10:00 EDT the day before (after the DST change)")
 eq(due(ALICE, mon["id"], "2026-03-09"), "2026-03-08T17:00:00Z",
    "Alice's reminder: 10:00 PDT in her own zone")
-eq(rows(s, "reminder", meeting=tue["id"], occ="2026-03-10"), [],
-   "a cancelled occurrence has no reminder")
-eq(due(BOB, wed["id"], "2026-03-11"), "2026-03-11T14:00:00Z",
-   "the moved occurrence's reminder moved to the day before 03-12")
+eq(due(BOB, wed["id"], "2026-03-11"), "2026-03-10T14:00:00Z",
+   "the Wednesday's reminder: the day before 03-11")
+# Now the changes, after the rows were queued.
+eq(s.call("DELETE", "/api/v1/meetings/%d/occurrences/2026-03-10" %
+          tue["id"])[0], 200, "the Tuesday of 03-10 is cancelled")
+eq(s.call("PATCH", "/api/v1/meetings/%d/occurrences/2026-03-11" % wed["id"],
+          {"start": "2026-03-12T19:00"})[0], 200,
+   "the Wednesday of 03-11 moves to Thursday 03-12")
+check(wait_for(lambda: rows(s, "reminder", meeting=tue["id"],
+                            occ="2026-03-10") == [], 20),
+      "the cancelled occurrence's reminders are dropped",
+      rows(s, "reminder", meeting=tue["id"]))
+check(wait_for(lambda: due(BOB, wed["id"], "2026-03-11") ==
+               "2026-03-11T14:00:00Z", 20),
+      "the moved occurrence's reminder moved to the day before 03-12",
+      rows(s, "reminder", meeting=wed["id"]))
+eq(len(rows(s, "reminder", meeting=wed["id"], occ="2026-03-11")), 3,
+   "still one reminder per member for the moved occurrence")
 eq(len(rows(s, "followup", meeting=mon["id"], occ="2026-03-09")), 3,
    "one follow-up row per invitation for the Monday")
 stop(s)
@@ -136,9 +152,18 @@ check(wait_for(lambda: len(mails(BOB, "Reminder")) >= 1, 20),
       "Bob's reminder arrives after the restart")
 stop(s)
 s = at("2026-03-08 14:00:40")
+# A change made after Bob's reminder went out: the pending rows are
+# queued again, the sent one stays sent and is not repeated.
+eq(s.call("PATCH", "/api/v1/meetings/%d" % mon["id"],
+          {"location": "Back room, 5 Main St"})[0], 200,
+   "the Monday series gets a place after Bob's reminder")
 time.sleep(6)
 bob = mails(BOB, "Reminder")
 eq(len(bob), 1, "exactly one reminder for Bob")
+eq([r["status"] for r in rows(s, "reminder", BOB, mon["id"], "2026-03-09")],
+   ["sent"], "his reminder's row is sent, not queued again")
+eq(due(ALICE, mon["id"], "2026-03-09"), "2026-03-08T17:00:00Z",
+   "Alice's pending reminder is still due at 10:00 PDT after the change")
 d = sent_at(bob[0])
 check("2026-03-08 14:00" <= d.strftime("%Y-%m-%d %H:%M") <= "2026-03-08 14:15",
       "sent at 10:00-10:15 New York time (%s)" % d)
@@ -158,6 +183,8 @@ check("2026-03-08 17:00" <= d.strftime("%Y-%m-%d %H:%M") <= "2026-03-08 17:15",
       "sent at 10:00-10:15 Los Angeles time (%s)" % d)
 check("PDT" in alice[0].text and "EDT" in alice[0].text,
       "the time in both zones", alice[0].text)
+check("Back room, 5 Main St" in alice[0].text,
+      "it gives the place as it is now", alice[0].text)
 yes = re.search(r"(https?://\S+/rsvp/\S+answer=yes&date=2026-03-09)",
                 alice[0].text)
 check(yes is not None, "the reminder's answer buttons name the date")
@@ -174,6 +201,8 @@ check(wait_for(lambda: len(mails(ALICE, "Did you make it")) >= 1, 20),
 time.sleep(2)
 eq(len(mails(BOB, "Did you make it")), 0, "Bob (no answer) gets none")
 eq(len(mails(CAROL, "Did you make it")), 0, "Carol (declined) gets none")
+eq(mails(BOB, "Reminder: Tuesday lunch"), [],
+   "no reminder for the cancelled Tuesday (it would be late, not lost)")
 f = mails(ALICE, "Did you make it")
 eq(len(f), 1, "one follow-up")
 link = re.search(r"(https?://\S+/attended/\S+answer=yes&date=2026-03-09)",
@@ -201,6 +230,19 @@ eq(s.call("GET", path.split("?")[0] + "?date=2026-03-09&answer=perhaps",
           token=None)[0], 400, "a bad answer is a 400")
 eq(s.call("GET", "/attended/1-AAAA?date=2026-03-09&answer=yes",
           token=None)[0], 404, "a forged token is a 404")
+stop(s)
+
+# ==== Wednesday 03-11 10:00 EDT: the reminder of the moved occurrence ====
+s = at("2026-03-11 13:59:57")
+check(wait_for(lambda: len(mails(BOB, "Reminder: Wednesday game")) >= 1, 20),
+      "Bob's reminder of the moved occurrence arrives")
+time.sleep(1)
+w = mails(BOB, "Reminder: Wednesday game")
+eq(len(w), 1, "one reminder of the moved occurrence")
+check("Thursday, March 12, 2026, 7:00 PM" in w[0].text,
+      "it gives the new day and time", w[0].text)
+check(sent_at(w[0]).strftime("%Y-%m-%d %H:%M") >= "2026-03-11 14:00",
+      "not before 10:00 EDT of the day before the new date")
 stop(s)
 SINK.stop()
 done()
