@@ -275,23 +275,25 @@ topup_meeting(struct service *svc, struct store *st, int64_t id, int seq,
 	t.st = st;
 	t.m = m;
 	t.occ = occ;
+	/* No occurrence in the window: no invitee is read (the hourly
+	 * top-up of a weekly series mostly finds none). */
 	if (done_seq != seq) {
 		t.replace = done_seq >= 0;
 		if ((t.n_occ = occurrences(svc, m, &c, h->now, h->until, occ,
-		    err)) < 0 ||
-		    store_remind_invitees(st, id, 0, topup_one, &t, err) < 0)
+		    err)) < 0 || (t.n_occ > 0 &&
+		    store_remind_invitees(st, id, 0, topup_one, &t, err) < 0))
 			goto out;
 	} else {
 		if (h->until > h->done_until && ((t.n_occ = occurrences(svc,
 		    m, &c, h->done_until > h->now ? h->done_until : h->now,
-		    h->until, occ, err)) < 0 ||
-		    store_remind_invitees(st, id, 0, topup_one, &t, err) < 0))
+		    h->until, occ, err)) < 0 || (t.n_occ > 0 &&
+		    store_remind_invitees(st, id, 0, topup_one, &t, err) < 0)))
 			goto out;
 		if (h->inv != h->done_inv && ((t.n_occ = occurrences(svc, m,
 		    &c, h->now, h->done_until > h->now ? h->done_until :
-		    h->now, occ, err)) < 0 ||
+		    h->now, occ, err)) < 0 || (t.n_occ > 0 &&
 		    store_remind_invitees(st, id, h->done_inv, topup_one, &t,
-		    err) < 0))
+		    err) < 0)))
 			goto out;
 	}
 	if (store_remind_meta_put(st, key, seq, err) < 0 ||
