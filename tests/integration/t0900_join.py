@@ -60,6 +60,7 @@ def person(name, email, **kw):
 
 
 def run(s, sink):
+    sink.calendar_only = False      # join mails carry no calendar
     club = new_club(s, "Lakeshore Go Club", CLUB_ZIP,
                     secretary="sec@lake.test", sec_name="Lee Secretary")
     new_meeting(s, club["id"], title="Weekly game",
