@@ -24,6 +24,8 @@ static int (*const BUILDERS[KIND__COUNT])(struct service *, struct store *,
 	[KIND_FORWARD] = letter_forward,
 	[KIND_JOIN_CONFIRM] = letter_join_confirm,
 	[KIND_MEMBER_LINK] = letter_member_link,
+	[KIND_REMINDER] = letter_reminder,
+	[KIND_FOLLOWUP] = letter_followup,
 };
 
 int

@@ -25,6 +25,10 @@ int letter_join_confirm(struct service *svc, struct store *st,
     const struct outbox_row *r, struct letter *out, struct err *err);
 int letter_member_link(struct service *svc, struct store *st,
     const struct outbox_row *r, struct letter *out, struct err *err);
+int letter_reminder(struct service *svc, struct store *st,
+    const struct outbox_row *r, struct letter *out, struct err *err);
+int letter_followup(struct service *svc, struct store *st,
+    const struct outbox_row *r, struct letter *out, struct err *err);
 
 /* The ORGANIZER and Reply-To of an invitation: LOCAL+TAG@DOMAIN of
  * --mail-from, or the plain address with --no-reply-tags. */

@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "member.h"
 #include "outreach.h"
+#include "remind.h"
 #include "store.h"
 #include "text.h"
 
@@ -171,7 +172,7 @@ outreach_tick(struct service *svc, struct store *st, time_t now,
 		store_rollback(st);
 		return -1;
 	}
-	return 0;
+	return remind_tick(svc, st, now, err);
 }
 
 /* ==== removal and status ================================================ */

@@ -13,7 +13,7 @@ set -eu
 BUILD="make gcc libc6-dev pkg-config libmicrohttpd-dev libsqlite3-dev
 libical-dev libcurl4-openssl-dev libjansson-dev libssl-dev tzdata
 ca-certificates libgmime-3.0-dev"
-TEST="python3 python3-aiosmtpd python3-icalendar python3-dateutil
+TEST="python3 faketime python3-aiosmtpd python3-icalendar python3-dateutil
 python3-selenium chromium chromium-driver fonts-liberation sqlite3 curl
 procps dovecot-imapd openssl clang"
 BENCH="nginx-light wrk"

@@ -76,6 +76,7 @@ static const struct {
 	{ http_web_routes, &http_web_nroutes },
 	{ http_join_routes, &http_join_nroutes },
 	{ http_admin_routes, &http_admin_nroutes },
+	{ http_attend_routes, &http_attend_nroutes },
 };
 
 /* ==== responses ========================================================= */

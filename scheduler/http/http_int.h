@@ -188,5 +188,7 @@ extern const struct route http_join_routes[];
 extern const size_t http_join_nroutes;
 extern const struct route http_admin_routes[];
 extern const size_t http_admin_nroutes;
+extern const struct route http_attend_routes[];
+extern const size_t http_attend_nroutes;
 
 #endif

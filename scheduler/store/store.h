@@ -405,6 +405,27 @@ int store_join_use(struct store *s, int64_t id, int64_t member_id,
     time_t now, struct err *err);
 int store_join_set_member(struct store *s, int64_t id, int64_t member_id,
     struct err *err);
+/* ---- reminders and follow-ups (docs/email.md, "Reminders") ----------- */
+/* A named counter of the reminder top-up in meta; absent when none. */
+int64_t store_remind_meta(struct store *s, const char *key, int64_t absent);
+int store_remind_meta_put(struct store *s, const char *key, int64_t value,
+    struct err *err);
+/* The largest invitation id (0: none), -1 on failure: grows when anyone
+ * is invited. */
+int64_t store_invitation_max_id(struct store *s);
+/* One invited member who may be reminded. */
+struct remind_invitee {
+	int64_t invitation_id;
+	int64_t member_id;
+	time_t invited_at;
+	char email[EMAIL_MAX_LEN + 1];
+	char timezone[64];		/* the member's zone, or "" */
+};
+/* Calls fn for the live invitations of meeting_id with id >
+ * after_invitation whose member may be mailed, in id order. */
+int store_remind_invitees(struct store *s, int64_t meeting_id,
+    int64_t after_invitation, int (*fn)(const struct remind_invitee *v,
+    void *arg), void *arg, struct err *err);
 
 /* ---- the organizer's counts (store_stats.c) ---------------------------- */
 struct store_stats {
