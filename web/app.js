@@ -733,9 +733,8 @@
 			    h('td', { 'data-label': 'RSVP (series)' }, rsvpCell(a)),
 			    h('td', { 'data-label': 'Invited', class: 'stamp' }, stamp(a.invited_at, tz)),
 			    h('td', { 'data-label': 'Answered', class: 'stamp' }, stamp(a.responded_at, tz)),
-			    h('td', { 'data-label': dayName, class: 'att-date' }, rsvpCell(n)),
-			    h('td', { 'data-label': 'How', class: 'att-via' },
-				via ? VIA[via] || via : '—'),
+			    h('td', { 'data-label': dayName, class: 'att-date' }, rsvpCell(n),
+				via ? h('span', { class: 'att-via' }, ' ' + (VIA[via] || via)) : null),
 			    h('td', { 'data-label': 'Comment', class: 'att-comment' }, comment || '—')));
 		});
 		table = h('table', { class: 'att' },
@@ -749,7 +748,6 @@
 			h('th', { scope: 'col', text: 'Answered' }),
 			h('th', { scope: 'col', class: 'att-date-h', 'data-date': date,
 			    text: date ? dayName : 'Next date' }),
-			h('th', { scope: 'col', text: 'How' }),
 			h('th', { scope: 'col', text: 'Comment' }))),
 		    tbody);
 		wrap.appendChild(table);
@@ -758,6 +756,8 @@
 	/* ==== new members: first-contact tasks (CONTRACT §8, §11) ========= */
 	var CHANNELS = [['phone', 'Phone call'], ['sms', 'Text message'],
 		['email', 'E-mail'], ['video', 'Video call'], ['in_person', 'In person']];
+	var CHANNEL_SHORT = { phone: 'Phone', sms: 'Text', email: 'E-mail',
+		video: 'Video', in_person: 'In person' };
 	var OUTCOMES = [['reached', 'Reached'], ['left_message', 'Left a message'],
 		['no_answer', 'No answer'], ['busy', 'Busy'],
 		['bad_number', 'Bad number'], ['wrong_number', 'Wrong number'],
@@ -844,8 +844,10 @@
 		fact('Distance', t.mode === 'remote' ? 'remote' :
 		    t.distance_miles === null || t.distance_miles === undefined ? '—' :
 		    Number(t.distance_miles).toFixed(1) + ' mi', 'ct-distance');
+		reach = h('p', { class: 'reach' });
 		if (t.phone) {
-			reach = h('span', { class: 'reach' },
+			reach.appendChild(
+
 			    h('a', { href: 'tel:' + t.phone, class: 'btn btn-call',
 				'aria-label': 'Call ' + t.name + ' at ' + phoneWords(t.phone) },
 				'Call ' + phoneWords(t.phone)));
@@ -853,9 +855,8 @@
 				reach.appendChild(h('a', { href: 'sms:' + t.phone, class: 'btn btn-sms',
 					'aria-label': 'Text ' + t.name + ' at ' + phoneWords(t.phone) },
 				    'Text'));
-			fact('Phone', reach);
 		} else {
-			fact('Phone', '—');
+			reach.appendChild(h('span', { class: 'empty', text: 'No phone number' }));
 		}
 		fact('E-mail', t.email ? h('a', { href: 'mailto:' + t.email, class: 'ct-email' },
 		    t.email) : '—');
@@ -871,7 +872,7 @@
 		    h('h3', { id: id + '-h', class: 'meeting-title' }, t.name,
 			t.status === 'overdue' ? h('span', { class: 'badge badge-overdue', text: 'Overdue' }) :
 			t.status === 'done' ? h('span', { class: 'badge badge-done', text: 'Done' }) : null),
-		    dl,
+		    reach, dl,
 		    live ? contactForm(t, id) : null);
 		return li;
 	}
@@ -889,7 +890,8 @@
 		    zipField, form, pref;
 		pref = t.preferred_channel || (t.phone ? 'phone' : 'email');
 		CHANNELS.forEach(function (c) {
-			chan.appendChild(h('option', { value: c[0], selected: c[0] === pref }, c[1]));
+			chan.appendChild(h('option', { value: c[0], selected: c[0] === pref },
+			    CHANNEL_SHORT[c[0]]));
 		});
 		out.appendChild(h('option', { value: '' }, 'Choose…'));
 		OUTCOMES.forEach(function (o) { out.appendChild(h('option', { value: o[0] }, o[1])); });

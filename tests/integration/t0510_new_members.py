@@ -363,10 +363,12 @@ def browse(s, d, cid, mid, token, before, date):
     for tr in r or []:
         cells = [x.get_attribute("textContent").strip() for x in
                  tr.find_elements(By.CSS_SELECTOR, "th, td")]
+        cells += [x.get_attribute("textContent").strip() for x in
+                  tr.find_elements(By.CSS_SELECTOR, ".att-date .rsvp, .att-via")]
         byname[cells[0]] = cells
-    eq(byname.get("Bo Brandt", [None] * 9)[6:9], ["No", "by calendar", "Away that week"],
+    eq(byname.get("Bo Brandt", [None] * 10)[7:10], ["Away that week", "No", "by calendar"],
        "Bo: no for the next date, by calendar, with his comment")
-    eq(byname.get("Ann Archer", [None] * 9)[6:8], ["Yes", "by link"],
+    eq(byname.get("Ann Archer", [None] * 10)[8:10], ["Yes", "by link"],
        "Ann: yes for the next date, by link")
     eq(byname.get("Bo Brandt", [None] * 4)[3], "No answer",
        "Bo's series answer is still no answer")
