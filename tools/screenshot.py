@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """screenshot.py - docs/dashboard.png: the secretary dashboard with sample
-data, as headless Chromium shows it at 1280x900.
+data, as headless Chromium shows it at 1280x900 scrolled to the meetings
+(the New members section is above them); with --new-members,
+docs/dashboard-new-members.png: its New members section on a 320 px phone.
 
     tools/screenshot.py [OUTPUT.png]      (default docs/dashboard.png)
+    tools/screenshot.py --new-members [OUTPUT.png]
 
 Starts the real binary (CLUBMATCH_BIN or build/clubmatch) on a free port
 with a temporary database, makes sample clubs, members and meetings through
@@ -30,8 +33,11 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    HERE, "..", "docs", "dashboard.png")
+ARGS = sys.argv[1:]
+PHONE = "--new-members" in ARGS
+ARGS = [a for a in ARGS if a != "--new-members"]
+OUT = ARGS[0] if ARGS else os.path.join(
+    HERE, "..", "docs", "dashboard-new-members.png" if PHONE else "dashboard.png")
 TZ = "America/Chicago"
 
 
@@ -59,8 +65,10 @@ def main():
     second_tue = first + datetime.timedelta(days=(1 - first.weekday()) % 7 + 7)
     thursday = today + datetime.timedelta(days=(3 - today.weekday()) % 7 + 7)
     workdir = tempfile.mkdtemp(prefix="clubmatch-shot-")
+    # For the phone picture the tasks are due at once, so some are overdue.
     s = lib.Server(workdir=workdir,
-                   args=["--base-url", "http://clubmatch.lan:8080"])
+                   args=["--base-url", "http://clubmatch.lan:8080"] +
+                   (["--contact-due-days", "0"] if PHONE else []))
     # RSVP links then name clubmatch.lan; we call their paths directly.
     s.start()
     try:
@@ -86,16 +94,29 @@ def main():
                 "title": title, "start": start, "duration_minutes": dur,
                 "rrule": rule, "location": place}), 201, "meeting")
         people = [
-            ("Ana Ortiz", "ana@example.org", "59001", ("yes", "yes")),
-            ("Ben Whitaker", "ben@example.org", "97201", ("maybe", None)),
-            ("Chloe Martin", "chloe@example.org", "04101", (None, "no")),
-            ("Dev Patel", "dev@example.org", "80202", ("yes", "maybe")),
-            ("Elena Novak", "elena@example.org", "33101", ("no", None)),
+            ("Ana Ortiz", "ana@example.org", "59001", ("yes", "yes"),
+             "+14065550101", "sms"),
+            ("Ben Whitaker", "ben@example.org", "97201", ("maybe", None),
+             "+15035550102", "phone"),
+            ("Chloe Martin", "chloe@example.org", "04101", (None, "no"),
+             "+12075550103", "email"),
+            ("Dev Patel", "dev@example.org", "80202", ("yes", "maybe"),
+             "+13035550104", "phone"),
+            ("Elena Novak", "elena@example.org", "33101", ("no", None),
+             "+13055550105", "sms"),
         ]
-        for name, addr, z, _ in people:
-            must(*s.call("POST", "/api/v1/members",
-                         {"name": name, "email": addr, "zip": z}), 201, name)
-        for name, addr, _, answers in people:
+        ids = {}
+        for name, addr, z, _, phone, chan in people:
+            ids[name] = must(*s.call("POST", "/api/v1/members", {
+                "name": name, "email": addr, "zip": z, "phone": phone,
+                "preferred_channel": chan}), 201, name)["id"]
+        # Some calls made already: one reached (done), one no answer.
+        for name, outcome in (("Ben Whitaker", "no_answer"),
+                              ("Dev Patel", "reached")):
+            must(*s.call("POST", "/api/v1/members/%d/contacts" % ids[name],
+                         {"channel": "phone", "outcome": outcome}), 201,
+                 "contact")
+        for name, addr, _, answers, _, _ in people:
             for (title, *_), answer in zip(meetings, answers):
                 if not answer:
                     continue
@@ -104,8 +125,10 @@ def main():
                 if not link:
                     sys.exit("screenshot: no invitation for %s in %s" %
                              (addr, s.maildir))
-                must(*s.call("GET", link + "?answer=" + answer, token=None),
-                     200, "rsvp")
+                # The link shows a page; its button (a form POST) records.
+                must(*s.call("POST", link, token=None, raw=(
+                    "answer=" + answer).encode(), headers={"Content-Type":
+                    "application/x-www-form-urlencoded"}), 200, "rsvp")
 
         o = webdriver.ChromeOptions()
         o.binary_location = "/usr/bin/chromium"
@@ -120,15 +143,22 @@ def main():
                              options=o)
         try:
             d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-                "width": 1280, "height": 900, "deviceScaleFactor": 1,
-                "mobile": False})
+                "width": 320 if PHONE else 1280, "height": 2400 if PHONE
+                else 900, "deviceScaleFactor": 1, "mobile": PHONE})
             d.get(s.base() + "/secretary#token=" + tok)
             WebDriverWait(d, 60).until(lambda d: len(d.find_elements(
                 By.CSS_SELECTOR, "#meeting-list .att tbody tr")) >= 2 * len(people))
             # The greeting fades by itself later; the picture needs no wait.
             d.execute_script("document.activeElement.blur()")
             os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
-            d.save_screenshot(OUT)
+            if PHONE:
+                WebDriverWait(d, 60).until(lambda d: len(d.find_elements(
+                    By.CSS_SELECTOR, "#contact-list > li")) >= 4)
+                d.find_element(By.ID, "contacts").screenshot(OUT)
+            else:
+                d.execute_script(
+                    "document.getElementById('meetings').scrollIntoView()")
+                d.save_screenshot(OUT)
         finally:
             d.quit()
     finally:

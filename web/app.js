@@ -392,6 +392,9 @@
 		} catch (x) { /* nothing kept */ }
 		clear($('meeting-list'));
 		clear($('past-list'));
+		clear($('contact-list'));
+		clear($('contact-done-list'));
+		clear($('contacts-counts'));
 		clear($('club'));
 		resetForm();
 		$('dash').hidden = true;
@@ -460,6 +463,7 @@
 		try { sessionStorage.setItem(CLUB_KEY, String(c.id)); } catch (x) { /* fine */ }
 		$('dash').hidden = false;
 		resetForm();
+		loadContacts();
 		loadMeetings().then(function (ok) {
 			if (ok)
 				say('Signed in. ' + state.club.name + ': ' +
@@ -572,6 +576,7 @@
 		    live ? h('section', { class: 'attendees', 'aria-label': 'Remote attendees of ' + m.title },
 			h('h4', { text: 'Remote attendees' }),
 			h('p', { class: 'counts', id: 'counts-' + m.id }, 'Loading…'),
+			h('p', { class: 'counts counts-date', id: 'counts-date-' + m.id }),
 			h('div', { class: 'att-wrap', id: 'att-' + m.id })) : null,
 		    actions,
 		    h('p', { class: 'dl-slot', id: 'dl-' + m.id }));
@@ -625,12 +630,40 @@
 		'needs-action': 'No answer'
 	};
 
+	var VIA = { link: 'by link', calendar: 'by calendar', secretary: 'by the secretary' };
+
+	/* The local date (YYYY-MM-DD) of a UTC moment in zone tz: the date
+	 * the ?date= routes take (CONTRACT §6). */
+	function localDate(iso, tz) {
+		var d = new Date(iso), parts = {}, f;
+		if (!iso || isNaN(d.getTime()))
+			return null;
+		try {
+			f = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric',
+				month: '2-digit', day: '2-digit' });
+		} catch (x) {
+			return null;
+		}
+		f.formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+		return parts.year + '-' + parts.month + '-' + parts.day;
+	}
+
+	/* The next occurrence's date in the meeting's own zone. */
+	function nextDate(m) {
+		var next = m.next_occurrences || [];
+		if (next.length)
+			return localDate(next[0], m.timezone || state.club.timezone);
+		return m.start ? m.start.slice(0, 10) : null;
+	}
+
 	function loadAttendees(m) {
-		var club = state.club;
-		return api('GET', '/meetings/' + m.id + '/attendees').then(function (p) {
+		var club = state.club, date = nextDate(m);
+		return Promise.all([api('GET', '/meetings/' + m.id + '/attendees'),
+		    date ? api('GET', '/meetings/' + m.id + '/attendees?date=' + date) :
+			Promise.resolve(null)]).then(function (r) {
 			if (state.club !== club)
 				return;
-			renderAttendees(m, p);
+			renderAttendees(m, r[0], r[1], date);
 		}).catch(function (e) {
 			var c = $('counts-' + m.id);
 			if (c && e.status > 0 && e.status !== 401)
@@ -638,17 +671,48 @@
 		});
 	}
 
-	function renderAttendees(m, p) {
-		var tz = state.club.timezone, counts = p.counts || {}, wrap = $('att-' + m.id),
-		    c = $('counts-' + m.id), items = p.items || [], table, tbody;
-		if (!wrap || !c)
-			return;
-		clear(c);
+	/* "Tue, Dec 8" for a YYYY-MM-DD date. */
+	function dayWords(date) {
+		var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date || '');
+		if (!m)
+			return date || '';
+		return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short',
+			day: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
+	}
+
+	function rsvpCell(a) {
+		if (!a)
+			return '—';
+		return h('span', { class: 'rsvp rsvp-' + a.rsvp }, RSVP[a.rsvp] || a.rsvp);
+	}
+
+	function countLine(el, counts, prefix) {
 		[['accepted', 'Yes'], ['declined', 'No'], ['tentative', 'Maybe'],
 		    ['needs-action', 'No answer']].forEach(function (x) {
-			c.appendChild(h('span', { class: 'count count-' + x[0], 'data-rsvp': x[0] },
+			el.appendChild(h('span', { class: 'count count-' + x[0], 'data-rsvp': x[0] },
 			    x[1] + ': ', h('strong', { text: String(counts[x[0]] || 0) })));
 		});
+		if (prefix)
+			el.insertBefore(h('span', { class: 'count-head', text: prefix }), el.firstChild);
+	}
+
+	function renderAttendees(m, p, pd, date) {
+		var tz = state.club.timezone, wrap = $('att-' + m.id),
+		    c = $('counts-' + m.id), items = p.items || [], table, tbody,
+		    byMail = {}, dayName = dayWords(date), cd;
+		if (!wrap || !c)
+			return;
+		((pd && pd.items) || []).forEach(function (a) { byMail[a.email] = a; });
+		clear(c);
+		countLine(c, p.counts || {}, null);
+		cd = $('counts-date-' + m.id);
+		if (cd) {
+			clear(cd);
+			if (pd) {
+				countLine(cd, pd.counts || {}, dayName + ':');
+				cd.setAttribute('data-date', date);
+			}
+		}
 		clear(wrap);
 		if (!items.length) {
 			wrap.appendChild(h('p', { class: 'empty', text: 'No remote members are invited yet.' }));
@@ -656,17 +720,22 @@
 		}
 		tbody = h('tbody');
 		items.forEach(function (a) {
-			var place = [a.city, a.state].filter(Boolean).join(', ');
-			tbody.appendChild(h('tr', { 'data-email': a.email, 'data-rsvp': a.rsvp },
+			var place = [a.city, a.state].filter(Boolean).join(', '),
+			    n = byMail[a.email] || null, comment = (n && n.comment) || a.comment || '',
+			    via = n ? n.rsvp_via : a.rsvp_via;
+			tbody.appendChild(h('tr', { 'data-email': a.email, 'data-rsvp': a.rsvp,
+				'data-date-rsvp': n ? n.rsvp : null },
 			    h('th', { scope: 'row', 'data-label': 'Name' }, a.name),
 			    h('td', { 'data-label': 'Town' }, place || '—'),
 			    h('td', { 'data-label': 'Distance', class: 'num' },
 				a.distance_miles === null || a.distance_miles === undefined ? '—' :
 				Number(a.distance_miles).toFixed(1) + ' mi'),
-			    h('td', { 'data-label': 'RSVP' },
-				h('span', { class: 'rsvp rsvp-' + a.rsvp }, RSVP[a.rsvp] || a.rsvp)),
+			    h('td', { 'data-label': 'RSVP (series)' }, rsvpCell(a)),
 			    h('td', { 'data-label': 'Invited', class: 'stamp' }, stamp(a.invited_at, tz)),
-			    h('td', { 'data-label': 'Answered', class: 'stamp' }, stamp(a.responded_at, tz))));
+			    h('td', { 'data-label': 'Answered', class: 'stamp' }, stamp(a.responded_at, tz)),
+			    h('td', { 'data-label': dayName, class: 'att-date' }, rsvpCell(n),
+				via ? h('span', { class: 'att-via' }, ' ' + (VIA[via] || via)) : null),
+			    h('td', { 'data-label': 'Comment', class: 'att-comment' }, comment || '—')));
 		});
 		table = h('table', { class: 'att' },
 		    h('caption', { class: 'sr-only', text: 'Remote attendees of ' + m.title }),
@@ -674,11 +743,230 @@
 			h('th', { scope: 'col', text: 'Name' }),
 			h('th', { scope: 'col', text: 'Town' }),
 			h('th', { scope: 'col', text: 'Distance' }),
-			h('th', { scope: 'col', text: 'RSVP' }),
+			h('th', { scope: 'col', text: 'RSVP (series)' }),
 			h('th', { scope: 'col', text: 'Invited' }),
-			h('th', { scope: 'col', text: 'Answered' }))),
+			h('th', { scope: 'col', text: 'Answered' }),
+			h('th', { scope: 'col', class: 'att-date-h', 'data-date': date,
+			    text: date ? dayName : 'Next date' }),
+			h('th', { scope: 'col', text: 'Comment' }))),
 		    tbody);
 		wrap.appendChild(table);
+	}
+
+	/* ==== new members: first-contact tasks (CONTRACT §8, §11) ========= */
+	var CHANNELS = [['phone', 'Phone call'], ['sms', 'Text message'],
+		['email', 'E-mail'], ['video', 'Video call'], ['in_person', 'In person']];
+	var CHANNEL_SHORT = { phone: 'Phone', sms: 'Text', email: 'E-mail',
+		video: 'Video', in_person: 'In person' };
+	var OUTCOMES = [['reached', 'Reached'], ['left_message', 'Left a message'],
+		['no_answer', 'No answer'], ['busy', 'Busy'],
+		['bad_number', 'Bad number'], ['wrong_number', 'Wrong number'],
+		['moved', 'Moved away'], ['not_interested', 'Not interested'],
+		['do_not_contact', 'Do not contact'], ['remove', 'Remove from the club']];
+
+	function words(list, v) {
+		var i;
+		for (i = 0; i < list.length; i++)
+			if (list[i][0] === v)
+				return list[i][1];
+		return v;
+	}
+
+	/* +12175550123 shown as +1 217-555-0123; other numbers as they are. */
+	function phoneWords(p) {
+		var m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(p || '');
+		return m ? '+1 ' + m[1] + '-' + m[2] + '-' + m[3] : p;
+	}
+
+	function loadContacts() {
+		var club = state.club, all = [];
+		if (!club)
+			return Promise.resolve(false);
+		function page(after) {
+			return api('GET', '/clubs/' + club.id + '/contacts?limit=1000' +
+			    (after ? '&after=' + encodeURIComponent(after) : '')).then(function (p) {
+				all = all.concat(p.items || []);
+				return p.next ? page(p.next) : all;
+			});
+		}
+		$('contact-list').setAttribute('aria-busy', 'true');
+		return page(null).then(function (items) {
+			if (state.club !== club)
+				return false;
+			renderContacts(items);
+			return true;
+		}).catch(function (e) {
+			report(e, 'Loading the new members');
+			return false;
+		}).then(function (ok) {
+			$('contact-list').removeAttribute('aria-busy');
+			return ok;
+		});
+	}
+
+	var STATUS_RANK = { overdue: 0, open: 1, done: 2 };
+
+	function renderContacts(items) {
+		var list = $('contact-list'), done = $('contact-done-list'), c = $('contacts-counts'),
+		    todo, closed, n = { overdue: 0, open: 0 };
+		items = items.slice().sort(function (a, b) {
+			var r = (STATUS_RANK[a.status] || 0) - (STATUS_RANK[b.status] || 0);
+			if (r)
+				return r;
+			return a.due_at < b.due_at ? -1 : a.due_at > b.due_at ? 1 : a.id - b.id;
+		});
+		todo = items.filter(function (t) { return t.status !== 'done'; });
+		closed = items.filter(function (t) { return t.status === 'done'; });
+		todo.forEach(function (t) { n[t.status] = (n[t.status] || 0) + 1; });
+		clear(list);
+		clear(done);
+		clear(c);
+		c.appendChild(h('span', { class: 'count', 'data-status': 'overdue' },
+		    'Overdue: ', h('strong', { text: String(n.overdue) })));
+		c.appendChild(h('span', { class: 'count', 'data-status': 'open' },
+		    'Due later: ', h('strong', { text: String(n.open) })));
+		todo.forEach(function (t) { list.appendChild(contactCard(t, true)); });
+		closed.forEach(function (t) { done.appendChild(contactCard(t, false)); });
+		$('contacts-empty').hidden = todo.length > 0;
+		$('contacts-done').hidden = closed.length === 0;
+		$('contacts-done-count').textContent = String(closed.length);
+	}
+
+	function contactCard(t, live) {
+		var tz = state.club.timezone, dl, place, reach, li, id = 'ct-' + t.id;
+		dl = h('dl', { class: 'facts' });
+		function fact(label, value, cls) {
+			dl.appendChild(h('dt', { text: label }));
+			dl.appendChild(h('dd', { class: cls || null }, value));
+		}
+		place = [t.city, t.state].filter(Boolean).join(', ');
+		fact('Town', place || '—', 'ct-town');
+		fact('Distance', t.mode === 'remote' ? 'remote' :
+		    t.distance_miles === null || t.distance_miles === undefined ? '—' :
+		    Number(t.distance_miles).toFixed(1) + ' mi', 'ct-distance');
+		reach = h('p', { class: 'reach' });
+		if (t.phone) {
+			reach.appendChild(
+
+			    h('a', { href: 'tel:' + t.phone, class: 'btn btn-call',
+				'aria-label': 'Call ' + t.name + ' at ' + phoneWords(t.phone) },
+				'Call ' + phoneWords(t.phone)));
+			if (t.preferred_channel === 'sms')
+				reach.appendChild(h('a', { href: 'sms:' + t.phone, class: 'btn btn-sms',
+					'aria-label': 'Text ' + t.name + ' at ' + phoneWords(t.phone) },
+				    'Text'));
+		} else {
+			reach.appendChild(h('span', { class: 'empty', text: 'No phone number' }));
+		}
+		fact('E-mail', t.email ? h('a', { href: 'mailto:' + t.email, class: 'ct-email' },
+		    t.email) : '—');
+		fact('Prefers', t.preferred_channel ? words(CHANNELS, t.preferred_channel) : '—',
+		    'ct-prefers');
+		fact(live ? 'Due' : 'Done', live ? h('span', null, stamp(t.due_at, tz)) :
+		    words(OUTCOMES, t.last_outcome || ''), 'ct-due');
+		fact('Attempts', String(t.attempts) + (t.last_outcome ? ' (last: ' +
+		    words(OUTCOMES, t.last_outcome).toLowerCase() + ')' : ''), 'ct-attempts');
+		li = h('li', { class: 'card contact contact-' + t.status, id: 'contact-' + t.id,
+			'data-member-id': String(t.member_id), 'data-status': t.status,
+			'aria-labelledby': id + '-h' },
+		    h('h3', { id: id + '-h', class: 'meeting-title' }, t.name,
+			t.status === 'overdue' ? h('span', { class: 'badge badge-overdue', text: 'Overdue' }) :
+			t.status === 'done' ? h('span', { class: 'badge badge-done', text: 'Done' }) : null),
+		    reach, dl,
+		    live ? contactForm(t, id) : null);
+		return li;
+	}
+
+	function contactForm(t, id) {
+		var chan = h('select', { id: id + '-channel', name: 'channel', class: 'ct-channel' }),
+		    out = h('select', { id: id + '-outcome', name: 'outcome', class: 'ct-outcome',
+			'aria-describedby': id + '-err' }),
+		    zip = h('input', { id: id + '-zip', name: 'zip', type: 'text', class: 'ct-zip',
+			autocomplete: 'off', maxlength: '10', 'aria-describedby': id + '-err' }),
+		    note = h('input', { id: id + '-note', name: 'note', type: 'text', class: 'ct-note',
+			maxlength: '500', 'aria-describedby': id + '-err' }),
+		    err = h('p', { id: id + '-err', class: 'field-err ct-err', role: 'alert', hidden: true }),
+		    btn = h('button', { type: 'submit', class: 'btn btn-primary ct-log' }, 'Log'),
+		    zipField, form, pref;
+		pref = t.preferred_channel || (t.phone ? 'phone' : 'email');
+		CHANNELS.forEach(function (c) {
+			chan.appendChild(h('option', { value: c[0], selected: c[0] === pref },
+			    CHANNEL_SHORT[c[0]]));
+		});
+		out.appendChild(h('option', { value: '' }, 'Choose…'));
+		OUTCOMES.forEach(function (o) { out.appendChild(h('option', { value: o[0] }, o[1])); });
+		zipField = h('div', { class: 'field ct-zip-field', hidden: true },
+		    h('label', { for: id + '-zip' }, 'New ZIP code or state'), zip);
+		out.addEventListener('change', function () {
+			zipField.hidden = out.value !== 'moved';
+		});
+		form = h('form', { class: 'ct-form', novalidate: true,
+			'aria-label': 'Log a contact with ' + t.name },
+		    h('div', { class: 'row' },
+			h('div', { class: 'field' }, h('label', { for: id + '-channel' }, 'How'), chan),
+			h('div', { class: 'field' }, h('label', { for: id + '-outcome' }, 'Outcome'), out)),
+		    zipField,
+		    h('div', { class: 'field' },
+			h('label', { for: id + '-note' }, 'Note ', h('span', { class: 'opt' }, '(optional)')),
+			note),
+		    err,
+		    h('div', { class: 'actions' }, btn));
+		function fail(text, el) {
+			[out, zip, note].forEach(function (x) { x.removeAttribute('aria-invalid'); });
+			err.textContent = text;
+			err.hidden = false;
+			if (el) {
+				el.setAttribute('aria-invalid', 'true');
+				el.focus();
+			}
+		}
+		form.addEventListener('submit', function (ev) {
+			var b, z = zip.value.trim(), go;
+			ev.preventDefault();
+			err.textContent = '';
+			err.hidden = true;
+			if (!out.value) {
+				fail('Choose the outcome first.', out);
+				return;
+			}
+			b = { channel: chan.value, outcome: out.value };
+			if (note.value.trim())
+				b.note = note.value.trim();
+			if (out.value === 'moved') {
+				if (!z) {
+					fail('Enter the new ZIP code or state.', zip);
+					return;
+				}
+				if (/^[A-Za-z]{2}$/.test(z))
+					b.state = z.toUpperCase();
+				else
+					b.zip = z;
+			}
+			go = out.value === 'remove' ? confirmStep('Remove ' + t.name + '?',
+			    t.name + ' is removed from the club and gets no more mail.', 'Remove') :
+			    Promise.resolve(true);
+			go.then(function (yes) {
+				if (!yes) {
+					say('Nothing was logged.');
+					return;
+				}
+				btn.disabled = true;
+				return api('POST', '/members/' + t.member_id + '/contacts', b).then(function (r) {
+					say('Logged for ' + t.name + ': ' + words(OUTCOMES, b.outcome).toLowerCase() +
+					    (r && r.status !== 'done' ? '. Next try due ' +
+						when(r.due_at, state.club.timezone, 'short') : '. Done') + '.');
+					return loadContacts();
+				}).catch(function (e) {
+					var f = { outcome: out, channel: chan, zip: zip, state: zip, note: note };
+					btn.disabled = false;
+					if (e instanceof ApiError && e.status > 0 && e.status !== 401)
+						fail((e.field ? e.field + ': ' : '') + e.message, f[e.field] || null);
+					else
+						report(e, 'Logging the contact');
+				});
+			});
+		});
+		return form;
 	}
 
 	/* ==== CSV ========================================================== */
@@ -946,6 +1234,9 @@
 		$('club').addEventListener('change', onClubChange);
 		$('reload').addEventListener('click', function () {
 			loadMeetings().then(function (ok) { if (ok) say('Meetings refreshed.'); });
+		});
+		$('contacts-reload').addEventListener('click', function () {
+			loadContacts().then(function (ok) { if (ok) say('New members refreshed.'); });
 		});
 		$('meeting-form').addEventListener('submit', onSubmit);
 		$('f-date').addEventListener('change', updateRepeat);

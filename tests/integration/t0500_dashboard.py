@@ -345,7 +345,7 @@ def browse(s, d, cid, mid, mtg, token, today, downloads):
         cleo = byname.get("Cleo Cruz", [None] * 6)
         eq((cleo[1], cleo[3], cleo[5]), ("Portland, ME", "No answer", "—"),
            "Cleo has not answered")
-        check("Lou Local" not in d.page_source,
+        check("Lou Local" not in (text(d, "#meeting-list") or ""),
               "a local member is not among the remote attendees")
     counts = {e.get_attribute("data-rsvp"): e.text for e in
               qa(d, "#counts-%d .count" % mid)}
