@@ -252,6 +252,7 @@ assign_rematch(struct service *svc, struct store *st, int64_t member_id,
 	 * member's own remote place there, and its invitations end. */
 	if (old > 0 && store_uninvite_member(st, m.id, old, err) < 0)
 		return -1;
+
 	m.assignment = (struct assignment){ 0 };
 	m.assignment.distance_miles = -1;
 	if (store_member_set_assignment(st, m.id, &m.assignment, err) < 0 ||
@@ -261,6 +262,11 @@ assign_rematch(struct service *svc, struct store *st, int64_t member_id,
 	if (m.assignment.mode == MODE_REMOTE &&
 	    invite_member_to_club(service_config(svc), st, m.id,
 	    m.assignment.club_id, err) < 0)
+		return -1;
+	/* The old club's first contact ends with the move; the new club
+	 * opens its own (docs/outreach.md, "Re-matching"). */
+	if (old > 0 && m.assignment.club_id != old &&
+	    store_contact_close_member(st, m.id, "moved", err) < 0)
 		return -1;
 	return outreach_assigned(svc, st, &m, old, 0, err);
 }

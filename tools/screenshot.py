@@ -2,10 +2,15 @@
 """screenshot.py - docs/dashboard.png: the secretary dashboard with sample
 data, as headless Chromium shows it at 1280x900 scrolled to the meetings
 (the New members section is above them); with --new-members,
-docs/dashboard-new-members.png: its New members section on a 320 px phone.
+docs/dashboard-new-members.png: its New members section on a 320 px phone;
+with --pages, the pages a member sees behind the links of the mails.
 
     tools/screenshot.py [OUTPUT.png]      (default docs/dashboard.png)
     tools/screenshot.py --new-members [OUTPUT.png]
+    tools/screenshot.py --pages [DIR]     (default docs/): join.png (the
+        filled /join form), join-confirmed.png (the page after pressing
+        the confirmation button), member.png (/m/{token}) and rsvp.png
+        (GET /rsvp/{token}?answer=yes), each 800 px wide, full height
 
 Starts the real binary (CLUBMATCH_BIN or build/clubmatch) on a free port
 with a temporary database, makes sample clubs, members and meetings through
@@ -34,10 +39,13 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ARGS = sys.argv[1:]
+PAGES = "--pages" in ARGS
 PHONE = "--new-members" in ARGS
-ARGS = [a for a in ARGS if a != "--new-members"]
-OUT = ARGS[0] if ARGS else os.path.join(
-    HERE, "..", "docs", "dashboard-new-members.png" if PHONE else "dashboard.png")
+ARGS = [a for a in ARGS if a not in ("--new-members", "--pages")]
+OUT = ARGS[0] if ARGS else (os.path.join(HERE, "..", "docs") if PAGES else
+                            os.path.join(HERE, "..", "docs",
+                                         "dashboard-new-members.png" if PHONE
+                                         else "dashboard.png"))
 TZ = "America/Chicago"
 
 
@@ -57,6 +65,116 @@ def rsvp_link(maildir, to_addr, title):
             if found:
                 return found.group(1)
     return None
+
+
+def mail_link(maildir, to_addr, subject_part, path_re):
+    """The path of the first link matching path_re in the plain text of a
+    mail to to_addr whose subject contains subject_part, or None."""
+    for raw in lib.maildir_messages(maildir):
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        if to_addr in str(m.get("To", "")) and \
+                subject_part in str(m.get("Subject", "")):
+            part = m.get_body(("plain",))
+            found = re.search(r"https?://[^/\s]+(%s)" % path_re,
+                              part.get_content() if part else "")
+            if found:
+                return found.group(1)
+    return None
+
+
+def browser(workdir):
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+              "--disable-dev-shm-usage", "--no-first-run",
+              "--disable-background-networking",
+              "--disable-component-update", "--disable-sync",
+              "--hide-scrollbars", "--lang=en-US",
+              "--user-data-dir=" + os.path.join(workdir, "chrome")):
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
+                            options=o)
+
+
+def shoot(d, out, width=800):
+    """The whole page as it is now, width px wide."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 600, "deviceScaleFactor": 1,
+        "mobile": False})
+    h = d.execute_script("return Math.max(document.body.scrollHeight,"
+                         " document.documentElement.scrollHeight)")
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": int(h), "deviceScaleFactor": 1,
+        "mobile": False})
+    d.execute_script("document.activeElement && document.activeElement.blur()")
+    d.save_screenshot(out)
+    print("screenshot: wrote %s" % out)
+
+
+def pages():
+    """A club with a weekly meeting; a member in Montana joins through
+    /join (remote), confirms, and opens the member page and an RSVP link."""
+    today = datetime.datetime.now(ZoneInfo(TZ)).date()
+    thursday = today + datetime.timedelta(days=(3 - today.weekday()) % 7 + 7)
+    workdir = tempfile.mkdtemp(prefix="clubmatch-shot-")
+    s = lib.Server(workdir=workdir,
+                   args=["--base-url", "http://clubmatch.lan:8080",
+                         "--mail-from", "clubs@clubmatch.lan"])
+    s.start()
+    os.makedirs(OUT, exist_ok=True)
+    try:
+        club = must(*s.call("POST", "/api/v1/clubs", {
+            "name": "Springfield Readers", "zip": "62701",
+            "secretary_email": "secretary@springfield-readers.example",
+            "secretary_name": "Dana Lee"}), 201, "club")
+        must(*s.call("POST", "/api/v1/clubs/%d/meetings" % club["id"], {
+            "title": "Thursday reading hour",
+            "start": thursday.isoformat() + "T18:30",
+            "duration_minutes": 60,
+            "rrule": "FREQ=WEEKLY;BYDAY=" + thursday.strftime("%a")[:2].upper(),
+            "description": "We read aloud and talk about the book of the "
+                           "month."}), 201, "meeting")
+        addr = "ana@example.org"
+        d = browser(workdir)
+        try:
+            d.get(s.base() + "/join")
+            for name, value in (("name", "Ana Ortiz"), ("email", addr),
+                                ("zip", "59001"), ("phone", "406 555 0142")):
+                d.find_element(By.NAME, name).send_keys(value)
+            shoot(d, os.path.join(OUT, "join.png"))
+            d.find_element(By.CSS_SELECTOR, "form button[type=submit],"
+                           " form button").click()
+            WebDriverWait(d, 30).until(
+                lambda d: "/join" in d.current_url and
+                "e-mail" in d.find_element(By.TAG_NAME, "body").text)
+            confirm = lib.wait_for(lambda: mail_link(
+                s.maildir, addr, "confirm", r"/join/confirm/[^\s]+"), 60)
+            if not confirm:
+                sys.exit("screenshot: no confirmation mail in %s" % s.maildir)
+            d.get(s.base() + confirm)
+            d.find_element(By.CSS_SELECTOR, "form button").click()
+            WebDriverWait(d, 30).until(lambda d: "Springfield Readers" in
+                                       d.find_element(By.TAG_NAME,
+                                                      "body").text)
+            shoot(d, os.path.join(OUT, "join-confirmed.png"))
+            page = lib.wait_for(lambda: mail_link(
+                s.maildir, addr, "Welcome", r"/m/[^\s]+"), 60)
+            if not page:
+                sys.exit("screenshot: no welcome mail in %s" % s.maildir)
+            d.get(s.base() + page)
+            shoot(d, os.path.join(OUT, "member.png"))
+            rsvp = lib.wait_for(lambda: mail_link(
+                s.maildir, addr, "Thursday reading hour",
+                r"/rsvp/[^\s?]+\?answer=yes[^\s]*"), 60)
+            if not rsvp:
+                sys.exit("screenshot: no invitation in %s" % s.maildir)
+            d.get(s.base() + rsvp)
+            shoot(d, os.path.join(OUT, "rsvp.png"))
+        finally:
+            d.quit()
+    finally:
+        s.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main():
@@ -167,4 +285,7 @@ def main():
     print("screenshot: wrote %s" % OUT)
 
 
-main()
+if PAGES:
+    pages()
+else:
+    main()

@@ -110,7 +110,8 @@ static const char USAGE_INTAKE[] =
 "address, a person's reply is sent on to the club's secretary.  Prints\n"
 "what it did.  Exit 0 when the message was taken or deliberately\n"
 "ignored (the same Message-ID twice changes nothing), 1 on a runtime\n"
-"failure so that the MTA tries again (docs/operations.md, \"Replies\").\n";
+"failure.  A Postfix or Exim pipe retries on exit 75 (EX_TEMPFAIL) and\n"
+"bounces on 1: run it through the wrapper of docs/email.md, \"Replies\".\n";
 static const char USAGE_BACKUP[] =
 "usage: clubmatch backup FILE [--db PATH]\n"
 "\n"
