@@ -239,6 +239,7 @@ int
 assign_rematch(struct service *svc, struct store *st, int64_t member_id,
     const struct place *p, struct err *err)
 {
+	struct assignment none = { 0 };
 	struct member m;
 	int64_t old;
 
@@ -246,27 +247,26 @@ assign_rematch(struct service *svc, struct store *st, int64_t member_id,
 		return -1;
 	old = m.assignment.club_id;
 	m.place = *p;
-	if (store_member_update(st, &m, err) < 0)
+	none.distance_miles = -1;
+	/* Unassigned while matching: the room check must not count the
+	 * member's own remote place. */
+	if (store_member_update(st, &m, err) < 0 ||
+	    store_member_set_assignment(st, m.id, &none, err) < 0)
 		return -1;
-	/* Leave the old club first: the room check must not count the
-	 * member's own remote place there, and its invitations end. */
-	if (old > 0 && store_uninvite_member(st, m.id, old, err) < 0)
+	m.assignment = none;
+	if (assign_new_member(svc, st, &m, err) < 0)
 		return -1;
-
-	m.assignment = (struct assignment){ 0 };
-	m.assignment.distance_miles = -1;
-	if (store_member_set_assignment(st, m.id, &m.assignment, err) < 0 ||
-	    assign_new_member(svc, st, &m, err) < 0 ||
-	    store_member_set_assignment(st, m.id, &m.assignment, err) < 0)
+	/* Leaving the club ends its invitations (a CANCEL for those sent)
+	 * and its first contact (docs/outreach.md, "Re-matching"). */
+	if (old > 0 && m.assignment.club_id != old &&
+	    (store_uninvite_member(st, m.id, old, err) < 0 ||
+	    store_contact_close_member(st, m.id, "moved", err) < 0))
+		return -1;
+	if (store_member_set_assignment(st, m.id, &m.assignment, err) < 0)
 		return -1;
 	if (m.assignment.mode == MODE_REMOTE &&
 	    invite_member_to_club(service_config(svc), st, m.id,
 	    m.assignment.club_id, err) < 0)
-		return -1;
-	/* The old club's first contact ends with the move; the new club
-	 * opens its own (docs/outreach.md, "Re-matching"). */
-	if (old > 0 && m.assignment.club_id != old &&
-	    store_contact_close_member(st, m.id, "moved", err) < 0)
 		return -1;
 	return outreach_assigned(svc, st, &m, old, 0, err);
 }

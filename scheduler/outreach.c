@@ -48,7 +48,7 @@ queue_welcome(struct store *st, const struct member *m, struct err *err)
  * not before `earliest`, and DIGEST_GAP after the last one sent. */
 static int
 queue_digest(struct store *st, int64_t club_id, const char *dedup_tail,
-    time_t earliest, struct err *err)
+    time_t earliest, int64_t batch, struct err *err)
 {
 	struct club c;
 	struct outbox_new n;
@@ -69,8 +69,11 @@ queue_digest(struct store *st, int64_t club_id, const char *dedup_tail,
 	n.kind = KIND_SECRETARY_DIGEST;
 	n.dedup = dedup;
 	n.club_id = club_id;
+	n.ref_id = batch > 0 ? batch : 0;
 	n.to = c.secretary_email;
-	n.not_before = last && last + DIGEST_GAP > earliest ?
+	/* An import's digest goes when it ends; one-by-one ones at most
+	 * every DIGEST_GAP. */
+	n.not_before = batch <= 0 && last && last + DIGEST_GAP > earliest ?
 	    last + DIGEST_GAP : earliest;
 	return store_outbox_queue(st, &n, err) < 0 ? -1 : 0;
 }
@@ -99,7 +102,7 @@ outreach_assigned(struct service *svc, struct store *st,
 	/* retry_scale shortens the wait in tests (docs/operations.md,
 	 * "Settings for tests"). */
 	return queue_digest(st, club, tail, now + (time_t)(DIGEST_DELAY *
-	    service_config(svc)->retry_scale + 0.5), err);
+	    service_config(svc)->retry_scale + 0.5), 0, err);
 }
 
 static int
@@ -114,7 +117,7 @@ digest_clubs(struct store *st, int64_t batch, time_t older_than,
 	    err) < 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++)
-		rc = queue_digest(st, clubs[i], tail, earliest, err);
+		rc = queue_digest(st, clubs[i], tail, earliest, batch, err);
 	free(clubs);
 	return rc;
 }

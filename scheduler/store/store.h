@@ -241,7 +241,9 @@ int store_outbox_unqueue(struct store *s, const char *dedup,
 int store_outbox_drop_member(struct store *s, int64_t member_id,
     const char *reason, struct err *err);
 /* Whether a row of that kind for club_id is pending; *last_sent_at the
- * time the last such row was sent (0: never). */
+ * time the last such row without a ref_id was sent (0: never): an
+ * import's digests carry their batch as ref_id, so they do not hold
+ * back the first one-by-one digest. */
 int store_outbox_kind_state(struct store *s, enum mail_kind kind,
     int64_t club_id, bool *pending, time_t *last_sent_at, struct err *err);
 

@@ -337,8 +337,8 @@ store_attendees_each(struct store *s, int64_t meeting_id, const char *date,
 /* ?1 club, ?2 now, ?3 member (0: every member of the club). */
 static const char SQL_UNINVITE_MARK[] =
     "UPDATE invitations SET removed = 1 WHERE removed = 0"
-    " AND member_id IN (SELECT id FROM members WHERE club_id = ?1"
-    "  AND (?3 = 0 OR id = ?3))"
+    " AND member_id IN (SELECT id FROM members WHERE (?3 = 0 AND"
+    "  club_id = ?1) OR id = ?3)"
     " AND meeting_id IN (SELECT id FROM meetings WHERE club_id = ?1)";
 static const char SQL_UNINVITE_DROP[] =
     "UPDATE outbox SET status = 'dropped', last_error = 'not sent: the"
@@ -409,7 +409,8 @@ static const char SQL_DROP_MEMBER[] =
     " WHERE member_id = ?1 AND status = 'pending'";
 static const char SQL_KIND_STATE[] =
     "SELECT coalesce(sum(status = 'pending' OR status = 'sending'), 0),"
-    " coalesce(max(CASE WHEN status = 'sent' THEN sent_at END), 0)"
+    " coalesce(max(CASE WHEN status = 'sent' AND ref_id IS NULL"
+    "  THEN sent_at END), 0)"
     " FROM outbox WHERE kind = ?1 AND (?2 = 0 OR club_id = ?2)";
 
 /* Binds an id, or NULL for 0 (the columns are foreign keys). */

@@ -5,6 +5,7 @@ member committed before the backup started; a failed backup leaves no
 half file; bad usage exits 2.
 """
 import os
+import tempfile
 import sqlite3
 import sys
 import threading
@@ -127,10 +128,13 @@ def usage():
         rc, out, err = run_cli(args)
         check(rc == 2 and len(err.strip().splitlines()) == 1,
               "backup with %s: exit 2, one line" % why, err)
-    rc, out, err = run_cli(["backup", "/tmp/x-backup.db", "--db",
-                            "/nonexistent/clubmatch.db"])
+    scratch = tempfile.mkdtemp(prefix="clubmatch-nodb-")
+    missing = os.path.join(scratch, "missing")
+    rc, out, err = run_cli(["backup", os.path.join(scratch, "x-backup.db"),
+                            "--db", os.path.join(missing, "clubmatch.db")])
     check(rc == 1 and "no database" in err and
-          not os.path.exists("/nonexistent"),
+          not os.path.exists(missing) and
+          not os.path.exists(os.path.join(scratch, "x-backup.db")),
           "backup of a database that does not exist: exit 1, creates "
           "nothing", err)
 
