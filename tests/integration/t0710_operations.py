@@ -57,4 +57,81 @@ with Server() as s:
     eq(lost, 0, "60 rounds of 4 concurrent PATCHes of different fields of "
        "one club: every field keeps its last value")
 
+# Item 11: secretary tokens are listed, revoked and may expire.
+with Server() as s:
+    club = mk_club(s, "Token Club", "60601")
+    other = mk_club(s, "Other Club", "10001")
+    cid = club["id"]
+    st, t1 = s.call("POST", "/api/v1/clubs/%d/tokens" % cid,
+                    {"label": "Ann's laptop",
+                     "expires_at": "2099-01-01T00:00:00Z"})
+    eq(st, 201, "a token with a label and an expiry: 201")
+    eq((t1.get("label"), t1.get("expires_at"), t1.get("role"),
+        t1.get("club_id")), ("Ann's laptop", "2099-01-01T00:00:00Z",
+                             "secretary", cid),
+       "the new token shows its label, expiry, role and club")
+    tok1 = t1["token"]
+    tok2 = mk_token(s, cid)
+    mk_token(s, other["id"])
+    st, lst = s.call("GET", "/api/v1/clubs/%d/tokens" % cid)
+    eq(st, 200, "the admin lists a club's tokens")
+    items = lst.get("items", []) if isinstance(lst, dict) else []
+    eq(len(items), 2, "the list holds the club's 2 tokens, not the other "
+       "club's")
+    eq(sorted(items[0].keys()) if items else None,
+       ["club_id", "created_at", "expires_at", "id", "label", "revoked"],
+       "an entry has id, created_at, expires_at, revoked, label (no token)")
+    check(tok1 not in s.last_raw.decode() and
+          tok2 not in s.last_raw.decode(), "the list never shows a token")
+    eq([i["revoked"] for i in items], [False, False],
+       "both tokens are live")
+    eq(s.call("GET", "/api/v1/clubs/%d/tokens" % cid, token=tok2)[0], 403,
+       "a secretary cannot list tokens")
+    eq(s.call("DELETE", "/api/v1/tokens/%d" % items[0]["id"],
+              token=tok2)[0], 403, "a secretary cannot revoke a token")
+    eq(s.call("GET", "/api/v1/me", token=tok1)[0], 200,
+       "the token works before it is revoked")
+    st, b = s.call("DELETE", "/api/v1/tokens/%d" % items[0]["id"])
+    eq(st, 200, "the admin revokes a token")
+    eq(s.call("GET", "/api/v1/me", token=tok1)[0], 401,
+       "the revoked token's next request is 401")
+    eq(s.call("GET", "/api/v1/me", token=tok2)[0], 200,
+       "the club's other token still works")
+    st, lst = s.call("GET", "/api/v1/clubs/%d/tokens" % cid)
+    eq([i["revoked"] for i in lst["items"]], [True, False],
+       "the list shows which token is revoked")
+    eq(s.call("DELETE", "/api/v1/tokens/999999")[0], 404,
+       "revoking an unknown token: 404")
+    for body, field in (({"expires_at": "2020-01-01T00:00:00Z"},
+                         "expires_at"),
+                        ({"expires_at": "tomorrow"}, "expires_at"),
+                        ({"expires_at": "2099-02-30T00:00:00Z"},
+                         "expires_at"),
+                        ({"label": "a\u202eb"}, "label"),
+                        ({"colour": "red"}, None)):
+        st, b = s.call("POST", "/api/v1/clubs/%d/tokens" % cid, body)
+        ok = st == 422 and (field is None or
+                            b["error"].get("field") == field)
+        check(ok, "POST tokens %r: 422 naming %s" % (body, field),
+              "%s %r" % (st, b))
+    st, lst = s.call("GET", "/api/v1/clubs/%d/tokens" % cid)
+    eq(len(lst["items"]), 2, "refused token requests minted nothing")
+    # An expiry two seconds ahead: the token works, then is refused.
+    import datetime
+    import time
+    soon = (datetime.datetime.now(datetime.timezone.utc) +
+            datetime.timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    st, t3 = s.call("POST", "/api/v1/clubs/%d/tokens" % cid,
+                    {"expires_at": soon})
+    eq(st, 201, "a token that expires in 3 seconds")
+    eq(s.call("GET", "/api/v1/me", token=t3["token"])[0], 200,
+       "it works before its expiry")
+    time.sleep(4.2)
+    eq(s.call("GET", "/api/v1/me", token=t3["token"])[0], 401,
+       "after its expiry it is 401")
+    with open(os.path.join(TOP, "web", "app.js")) as f:
+        js = f.read()
+    check("e.status === 401" in js and "signOut(true)" in js,
+          "the dashboard signs out on a 401 (web/app.js)")
+
 done()
