@@ -278,6 +278,13 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		cfg->smtp = NULL;
 	if (cfg->smtp_ca_file && cfg->smtp_ca_file[0] == '\0')
 		cfg->smtp_ca_file = NULL;
+	/* Links are base URL + at most ~120 bytes of path, token and query
+	 * in 400-byte buffers: refuse what they could not hold rather than
+	 * send cut links (docs/operations.md, "Flags"). */
+	if (raw->base_url && strlen(raw->base_url) > CONFIG_BASE_URL_MAX)
+		return err_set(err, ERR_INVALID, "--base-url is %zu bytes "
+		    "long: at most %d fit the links of e-mails and pages",
+		    strlen(raw->base_url), CONFIG_BASE_URL_MAX);
 	if (raw->base_url)
 		snprintf(cfg->base_url, sizeof(cfg->base_url), "%s",
 		    raw->base_url);

@@ -286,6 +286,18 @@ http_may_club(struct request *rq, struct response *rs, int64_t club_id)
 	return false;
 }
 
+bool
+http_may_object(struct request *rq, struct response *rs, int64_t club_id,
+    const char *what, int64_t id)
+{
+	if (rq->role == ROLE_ADMIN ||
+	    (rq->role == ROLE_SECRETARY && rq->club_id == club_id))
+		return true;
+	http_reply_error(rs, 404, "not_found", NULL, "no %s with id %lld",
+	    what, (long long)id);
+	return false;
+}
+
 /* ==== authentication ==================================================== */
 static const char *
 bearer_token(struct request *rq)

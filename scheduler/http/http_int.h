@@ -136,6 +136,11 @@ bool http_page(struct request *rq, struct response *rs, int *limit,
 void http_csv_field(struct buf *b, const char *s, bool last);
 /* A secretary may act on its own club only; replies 403 otherwise. */
 bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
+/* As http_may_club() for an object reached by its own id (a meeting): for
+ * another club's object the answer is the 404 of an unknown id, so that
+ * ids cannot be probed (docs/api.md, "Roles"). */
+bool http_may_object(struct request *rq, struct response *rs,
+    int64_t club_id, const char *what, int64_t id);
 
 /* Public token URLs (feeds, RSVP): http_token_failed() counts a failed
  * token; past the limit the answer becomes 429 (docs/operations.md,

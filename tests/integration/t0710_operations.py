@@ -5,11 +5,13 @@ secretary tokens are listed, revoked and expire, other clubs' objects are
 404, the public pages' CSP, /metrics, --listen on IPv6, the systemd unit.
 """
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Server, check, eq, done, run_cli, TOP  # noqa: E402
+from lib import BIN, TOP, Server, check, eq, done, free_port  # noqa: E402
 from meetlib import mk_club, mk_token  # noqa: E402
 
 
@@ -133,5 +135,68 @@ with Server() as s:
         js = f.read()
     check("e.status === 401" in js and "signOut(true)" in js,
           "the dashboard signs out on a 401 (web/app.js)")
+
+# Item 14: other clubs' objects are 404; the link pages' CSP; --base-url.
+with Server() as s:
+    from meetlib import mk_meeting
+    import base64
+    import hashlib
+    import re
+    a = mk_club(s, "Alpha Club", "60601")
+    b = mk_club(s, "Beta Club", "80202")
+    ta = mk_token(s, a["id"])
+    mb = mk_meeting(s, b["id"], title="Beta monthly")
+    mpath = "/api/v1/meetings/%d" % mb["id"]
+    unknown = "/api/v1/meetings/999999"
+    for name, method, suffix, body in (
+            ("get meeting", "GET", "", None),
+            (".ics", "GET", ".ics", None),
+            ("attendees", "GET", "/attendees", None),
+            ("patch meeting", "PATCH", "", {"title": "Hijack"}),
+            ("move occurrence", "PATCH", "/occurrences/2027-03-09",
+             {"start": "2027-03-10T18:00"}),
+            ("cancel occurrence", "DELETE", "/occurrences/2027-02-09", None),
+            ("cancel meeting", "DELETE", "", None)):
+        st, r = s.call(method, mpath + suffix, body, token=ta)
+        st2, r2 = s.call(method, unknown + suffix, body, token=ta)
+        check(st == 404 and st2 == 404,
+              "another club's meeting, %s: 404 as for an unknown id" % name,
+              "%s %r / %s %r" % (st, r, st2, r2))
+    st, r = s.call("GET", mpath)
+    eq((st, r.get("title"), r.get("cancelled", False)),
+       (200, "Beta monthly", False), "the other club's meeting is unchanged")
+    eq(s.call("GET", "/api/v1/clubs/%d/meetings" % b["id"], token=ta)[0],
+       403, "another club's meeting list (by club id) stays 403")
+
+    for path in ("/rsvp/1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?answer=yes",
+                 "/unsubscribe/1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"):
+        st, page = s.call("GET", path, token=None)
+        csp = s.last_headers.get("content-security-policy", "")
+        parts = {p.strip().split(" ")[0]: p.strip().split(" ", 1)[-1]
+                 for p in csp.split(";") if p.strip()}
+        check(parts.get("default-src") == "'none'" and
+              parts.get("frame-ancestors") == "'none'",
+              "%s sends CSP default-src 'none' and frame-ancestors 'none'"
+              % path.split("/")[1], csp)
+        m = re.search(r"<style>(.*?)</style>", page, re.S)
+        want = "'sha256-%s'" % base64.b64encode(hashlib.sha256(
+            m.group(1).encode()).digest()).decode() if m else None
+        eq(parts.get("style-src"), want, "%s: style-src allows exactly the "
+           "page's style sheet" % path.split("/")[1])
+        check("<script" not in page and " style=" not in page,
+              "%s: no script, no style attribute" % path.split("/")[1])
+
+tmp = tempfile.mkdtemp(prefix="clubmatch-t0710-")
+try:
+    p = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:%d" % free_port(),
+                        "--db", os.path.join(tmp, "x.db"),
+                        "--maildir", os.path.join(tmp, "mail"),
+                        "--base-url", "https://example.org/" + "x" * 300],
+                       capture_output=True, text=True, timeout=10, cwd=tmp)
+    rc, err = p.returncode, p.stderr
+except subprocess.TimeoutExpired:
+    rc, err = None, "it started serving"
+check(rc == 2 and "--base-url" in err, "a 320-byte --base-url is refused at "
+      "start: exit 2 naming --base-url", "%s %r" % (rc, err))
 
 done()
