@@ -76,6 +76,7 @@ static const struct {
 	{ http_web_routes, &http_web_nroutes },
 	{ http_join_routes, &http_join_nroutes },
 	{ http_admin_routes, &http_admin_nroutes },
+	{ http_metrics_routes, &http_metrics_nroutes },
 };
 
 /* ==== responses ========================================================= */
@@ -614,6 +615,8 @@ dispatch(struct request *rq, struct response *rs)
 {
 	const struct route *found = route_find(rq, rs);
 
+	if (found != NULL)
+		rq->route = found->pattern;
 	if (found == NULL || !authenticate(rq, rs) ||
 	    !authorize(rq, rs, found->access))
 		return;
@@ -942,6 +945,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return reply_now(conn, 413, "body_too_large",
 			    "request bodies are limited to 1 MiB");
 		rq = xcalloc(1, sizeof(*rq));
+		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
 		buf_init(&rq->body);
 		*con_cls = rq;
 		if (len == 0 && te == NULL)
@@ -1005,6 +1009,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (rs.body == NULL)
 		http_reply_error(&rs, 500, "internal", NULL,
 		    "the handler gave no answer");
+	{
+		struct timespec t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		http_metrics_count(method, rq->route, rs.status,
+		    (double)(t1.tv_sec - rq->t0.tv_sec) +
+		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9);
+	}
 	ret = queue(conn, &rs);
 	response_release(&rs);
 	return ret;

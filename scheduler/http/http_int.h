@@ -67,6 +67,8 @@ struct request {
 	const char *client_ip;	/* CONTRACT §9's client */
 	bool rate_limited;	/* a failed token over the limit: 429 */
 	char ip_buf[64];	/* client_ip of the first call */
+	const char *route;	/* the pattern found, for /metrics */
+	struct timespec t0;	/* the first call, for /metrics */
 };
 
 struct response {
@@ -193,5 +195,10 @@ extern const struct route http_join_routes[];
 extern const size_t http_join_nroutes;
 extern const struct route http_admin_routes[];
 extern const size_t http_admin_nroutes;
+extern const struct route http_metrics_routes[];
+extern const size_t http_metrics_nroutes;
+/* Counts one answered request (http_metrics.c). */
+void http_metrics_count(const char *method, const char *route,
+    unsigned status, double seconds);
 
 #endif

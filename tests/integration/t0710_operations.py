@@ -199,4 +199,71 @@ except subprocess.TimeoutExpired:
 check(rc == 2 and "--base-url" in err, "a 320-byte --base-url is refused at "
       "start: exit 2 naming --base-url", "%s %r" % (rc, err))
 
+# /metrics (CONTRACT §14): Prometheus text that agrees with the API.
+def parse_metrics(text):
+    """{(name, frozenset of label pairs): value}; None if a line is bad."""
+    import re
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line)
+        if not m:
+            return None
+        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(3) or ""))
+        out[(m.group(1), labels)] = float(m.group(4))
+    return out
+
+
+with Server() as s:
+    from meetlib import mk_member
+    c = mk_club(s, "Metrics Club", "60601")
+    tok = mk_token(s, c["id"])
+    mk_member(s, "Near One", "near1@example.org", "60602")
+    mk_member(s, "Near Two", "near2@example.org", "60603")
+    mk_member(s, "Far One", "far1@example.org", "99501")
+    for _ in range(3):
+        s.call("GET", "/api/v1/clubs/%d" % c["id"])
+    s.call("GET", "/api/v1/clubs/999999")
+    st, text = s.call("GET", "/metrics")
+    eq(st, 200, "GET /metrics with the admin token: 200")
+    check(s.last_headers.get("content-type", "").startswith("text/plain"),
+          "it is text/plain", s.last_headers.get("content-type"))
+    m = parse_metrics(text)
+    check(m is not None, "every line is `name{labels} value` or a comment",
+          text[:2000])
+    m = m or {}
+
+    def val(name, **labels):
+        return m.get((name, frozenset(labels.items())))
+    eq(val("clubmatch_http_requests_total", route="/api/v1/clubs/{}",
+           method="GET", status="200"), 3.0,
+       "3 club GETs counted by route pattern and status 200")
+    eq(val("clubmatch_http_requests_total", route="/api/v1/clubs/{}",
+           method="GET", status="404"), 1.0, "the 404 counted apart")
+    st, members = s.call("GET", "/api/v1/members")
+    modes = {}
+    for it in members["items"]:
+        mode = (it.get("assignment") or {}).get("mode") or "unassigned"
+        modes[mode] = modes.get(mode, 0) + 1
+    eq({k: val("clubmatch_members", mode=k) for k in
+        ("local", "remote", "unassigned")},
+       {k: float(modes.get(k, 0)) for k in ("local", "remote", "unassigned")},
+       "members by mode agree with GET /api/v1/members")
+    st, ob = s.call("GET", "/api/v1/outbox?status=pending&limit=1000")
+    pend = sum(v for (n, l), v in m.items() if n == "clubmatch_outbox_rows"
+               and ("status", "pending") in l)
+    check(st == 200 and pend >= len(ob["items"]) - 0 and pend >= 0,
+          "outbox pending rows are counted", "%s %s" % (pend, len(ob["items"])))
+    cnt = val("clubmatch_http_request_duration_seconds_count")
+    inf = val("clubmatch_http_request_duration_seconds_bucket", le="+Inf")
+    check(cnt is not None and cnt == inf and cnt >= 4,
+          "the latency histogram counts every request", "%s %s" % (cnt, inf))
+    eq(s.call("GET", "/metrics", token=tok)[0], 403,
+       "a secretary token gets 403")
+    eq(s.call("GET", "/metrics", token="wrong-token")[0], 401,
+       "a wrong token gets 401")
+    eq(s.call("GET", "/metrics", token=None)[0], 200,
+       "a loopback peer without a token gets the metrics")
+
 done()
