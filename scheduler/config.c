@@ -167,6 +167,16 @@ parse_listen(struct config *cfg, struct err *err)
 	memcpy(cfg->listen_host, cfg->listen, (size_t)(colon - cfg->listen));
 	cfg->listen_host[colon - cfg->listen] = '\0';
 	cfg->listen_port = (int)port;
+	/* IPv6 in brackets, as in a URL: [::1]:8080. */
+	if (cfg->listen_host[0] == '[' &&
+	    cfg->listen_host[strlen(cfg->listen_host) - 1] == ']') {
+		memmove(cfg->listen_host, cfg->listen_host + 1,
+		    strlen(cfg->listen_host) - 2);
+		cfg->listen_host[colon - cfg->listen - 2] = '\0';
+	} else if (strchr(cfg->listen_host, ':')) {
+		return err_set(err, ERR_INVALID, "--listen '%s': write an "
+		    "IPv6 address in brackets (e.g. [::1]:8080)", cfg->listen);
+	}
 	return 0;
 }
 

@@ -1044,6 +1044,9 @@ http_start(const struct config *cfg, struct service *svc,
 {
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	unsigned int v6 = 0;
 
 	srv->cfg = cfg;
 	srv->svc = svc;
@@ -1057,15 +1060,24 @@ http_start(const struct config *cfg, struct service *svc,
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)cfg->listen_port);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons((uint16_t)cfg->listen_port);
 	if (inet_pton(AF_INET, cfg->listen_host, &sin.sin_addr) != 1) {
-		err_set(err, ERR_INVALID, "--listen host '%s' is not an IPv4 "
-		    "address (e.g. 127.0.0.1 or 0.0.0.0)", cfg->listen_host);
-		goto out_free;
+		if (inet_pton(AF_INET6, cfg->listen_host,
+		    &sin6.sin6_addr) != 1) {
+			err_set(err, ERR_INVALID, "--listen host '%s' is not "
+			    "an IPv4 or IPv6 address (e.g. 127.0.0.1, "
+			    "0.0.0.0, [::1])", cfg->listen_host);
+			goto out_free;
+		}
+		sa = (struct sockaddr *)&sin6;
+		v6 = MHD_USE_IPv6;
 	}
 	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)cfg->listen_port,
-	    NULL, NULL, on_request, srv,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | v6,
+	    (uint16_t)cfg->listen_port, NULL, NULL, on_request, srv,
+	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    /* A connection idle this long (a slow header, a stalled body)
 	     * is closed; one client holds at most HTTP_PER_IP_CONNECTIONS,

@@ -5,10 +5,12 @@ secretary tokens are listed, revoked and expire, other clubs' objects are
 404, the public pages' CSP, /metrics, --listen on IPv6, the systemd unit.
 """
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lib import BIN, TOP, Server, check, eq, done, free_port  # noqa: E402
@@ -265,5 +267,69 @@ with Server() as s:
        "a wrong token gets 401")
     eq(s.call("GET", "/metrics", token=None)[0], 200,
        "a loopback peer without a token gets the metrics")
+
+# --listen [::1]:PORT (CONTRACT §14).
+def has_ipv6_loopback():
+    try:
+        t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        t.bind(("::1", 0))
+        t.close()
+        return True
+    except OSError:
+        return False
+
+
+if not has_ipv6_loopback():
+    check(True, "SKIP: no IPv6 loopback (::1) on this machine: --listen "
+          "[::1] not tested")
+else:
+    import http.client
+    import json as _json
+    tmp = tempfile.mkdtemp(prefix="clubmatch-t0710-v6-")
+    with open(os.path.join(tmp, "admin.token"), "w") as f:
+        f.write("admintoken-0123456789abcdef\n")
+    t = socket.socket(socket.AF_INET6)
+    t.bind(("::1", 0))
+    port = t.getsockname()[1]
+    t.close()
+    log = open(os.path.join(tmp, "serve.log"), "wb")
+    proc = subprocess.Popen(
+        [BIN, "serve", "--listen", "[::1]:%d" % port, "--db",
+         os.path.join(tmp, "x.db"), "--maildir", os.path.join(tmp, "mail"),
+         "--admin-token-file", os.path.join(tmp, "admin.token")],
+        stdout=log, stderr=log, cwd=tmp)
+
+    def get6(path, token=None):
+        c = http.client.HTTPConnection("::1", port, timeout=10)
+        c.request("GET", path, headers={"Authorization": "Bearer " + token}
+                  if token else {})
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        return r.status, body
+
+    got = None
+    for _ in range(200):
+        try:
+            got = get6("/healthz")
+            break
+        except OSError:
+            time.sleep(0.05)
+    eq(got and (got[0], _json.loads(got[1])), (200, {"status": "ok"}),
+       "--listen [::1]:PORT: /healthz answers over IPv6")
+    st, body = get6("/api/v1/clubs", token="admintoken-0123456789abcdef")
+    eq(st, 200, "the admin API answers over IPv6")
+    st, body = get6("/metrics")
+    eq(st, 200, "/metrics from the IPv6 loopback peer without a token: 200")
+    proc.terminate()
+    eq(proc.wait(timeout=30), 0, "the IPv6 server exits cleanly")
+    log.close()
+
+p = subprocess.run([BIN, "serve", "--listen", "::1:8080", "--db",
+                    "/dev/null/x.db"], capture_output=True, text=True,
+                   timeout=10)
+check(p.returncode == 2 and "brackets" in p.stderr,
+      "--listen ::1:8080 (no brackets) is refused: exit 2 saying so",
+      "%s %r" % (p.returncode, p.stderr))
 
 done()
