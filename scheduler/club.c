@@ -163,9 +163,13 @@ static void
 fill_activity(struct service *svc, struct store *st, struct club *clubs,
     size_t n)
 {
-	struct snapshot_ref *r = service_snapshot_get(svc, st, NULL);
+	struct err ignored;	/* no snapshot: the activity reads 0 */
+	struct snapshot_ref *r;
 	const struct club *c;
 	size_t i;
+
+	err_clear(&ignored);
+	r = service_snapshot_get(svc, st, &ignored);
 
 	for (i = 0; i < n; i++) {
 		c = r ? match_snapshot_club(service_snapshot(r), clubs[i].id) :
@@ -209,20 +213,24 @@ club_update(struct service *svc, struct store *st, int64_t id,
 {
 	struct club c;
 
-	if (store_club_get(st, id, &c, err) < 0)
-		return -1;
-	if (!c.active)
-		return err_set(err, ERR_NOT_FOUND, "club %lld was deleted",
-		    (long long)id);
-	if (club_apply(svc, &c, in, err) < 0)
-		return -1;
 	if (store_begin(st, err) < 0)
 		return -1;
-	if (store_club_update(st, &c, err) < 0 || store_commit(st, err) < 0) {
-		service_rollback(svc, st);
-		return -1;
+	/* Read inside the transaction: two PATCHes cannot lose one. */
+	if (store_club_get(st, id, &c, err) < 0)
+		goto out_rollback;
+	if (!c.active) {
+		err_set(err, ERR_NOT_FOUND, "club %lld was deleted",
+		    (long long)id);
+		goto out_rollback;
 	}
+	if (club_apply(svc, &c, in, err) < 0 ||
+	    store_club_update(st, &c, err) < 0 ||
+	    store_commit(st, err) < 0)
+		goto out_rollback;
 	return club_get(svc, st, id, out, err);
+out_rollback:
+	service_rollback(svc, st);
+	return -1;
 }
 
 int

@@ -167,6 +167,16 @@ parse_listen(struct config *cfg, struct err *err)
 	memcpy(cfg->listen_host, cfg->listen, (size_t)(colon - cfg->listen));
 	cfg->listen_host[colon - cfg->listen] = '\0';
 	cfg->listen_port = (int)port;
+	/* IPv6 in brackets, as in a URL: [::1]:8080. */
+	if (cfg->listen_host[0] == '[' &&
+	    cfg->listen_host[strlen(cfg->listen_host) - 1] == ']') {
+		memmove(cfg->listen_host, cfg->listen_host + 1,
+		    strlen(cfg->listen_host) - 2);
+		cfg->listen_host[colon - cfg->listen - 2] = '\0';
+	} else if (strchr(cfg->listen_host, ':')) {
+		return err_set(err, ERR_INVALID, "--listen '%s': write an "
+		    "IPv6 address in brackets (e.g. [::1]:8080)", cfg->listen);
+	}
 	return 0;
 }
 
@@ -278,6 +288,13 @@ apply_defaults(struct config *cfg, const struct raw *raw, struct err *err)
 		cfg->smtp = NULL;
 	if (cfg->smtp_ca_file && cfg->smtp_ca_file[0] == '\0')
 		cfg->smtp_ca_file = NULL;
+	/* Links are base URL + at most ~120 bytes of path, token and query
+	 * in 400-byte buffers: refuse what they could not hold rather than
+	 * send cut links (docs/operations.md, "Flags"). */
+	if (raw->base_url && strlen(raw->base_url) > CONFIG_BASE_URL_MAX)
+		return err_set(err, ERR_INVALID, "--base-url is %zu bytes "
+		    "long: at most %d fit the links of e-mails and pages",
+		    strlen(raw->base_url), CONFIG_BASE_URL_MAX);
 	if (raw->base_url)
 		snprintf(cfg->base_url, sizeof(cfg->base_url), "%s",
 		    raw->base_url);

@@ -22,6 +22,7 @@ struct config {
 	int listen_port;
 	const char *db;
 	char base_url[256];		/* no trailing slash */
+#define CONFIG_BASE_URL_MAX 200		/* longer is refused at start */
 	const char *smtp;		/* NULL: write to the Maildir */
 	const char *smtp_user;
 	char *smtp_password;		/* read from --smtp-password-file */

@@ -2,13 +2,16 @@
  * token.c - link tokens derived from the service key, and secretary
  * tokens (docs/api.md, "Tokens").
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hash.h"
 #include "rand.h"
 #include "store.h"
+#include "text.h"
 #include "token.h"
 
 /* "<id>-<32 base32 chars of HMAC(key, kind:id)>". */
@@ -96,12 +99,57 @@ token_member_links(const struct service *svc, int64_t member_id,
 	    out->unsubscribe, sizeof(out->unsubscribe));
 }
 
+/* A UTC time "YYYY-MM-DDTHH:MM[:SS]Z" into *out; false when it is not
+ * one (a day that does not exist included). */
+static bool
+parse_utc(const char *s, time_t *out)
+{
+	static const char *const forms[] = { "%Y-%m-%dT%H:%M:%SZ",
+		"%Y-%m-%dT%H:%MZ" };
+	struct tm tm, back;
+	const char *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, forms[i], &tm);
+		if (end == NULL || *end != '\0' || strlen(s) < 17)
+			continue;
+		back = tm;	/* timegm() normalises tm: Feb 30 is Mar 2 */
+		*out = timegm(&back);
+		gmtime_r(out, &back);
+		return back.tm_mday == tm.tm_mday && back.tm_mon == tm.tm_mon;
+	}
+	return false;
+}
+
 char *
-token_secretary_new(struct store *st, int64_t club_id, struct err *err)
+token_secretary_new(struct store *st, int64_t club_id,
+    const char *expires_at, const char *label, struct token_info *out,
+    struct err *err)
 {
 	struct club c;
 	char *token, hash[65];
+	time_t expires = 0;
+	int64_t id;
 
+	if (expires_at && !parse_utc(expires_at, &expires)) {
+		err_set_field(err, ERR_INVALID, "expires_at", "expires_at "
+		    "must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
+		return NULL;
+	}
+	if (expires_at && expires <= time(NULL)) {
+		err_set_field(err, ERR_INVALID, "expires_at", "expires_at "
+		    "must be in the future");
+		return NULL;
+	}
+	if (label && label[0] && !text_is_clean(label, TOKEN_LABEL_MAX,
+	    false)) {
+		err_set_field(err, ERR_INVALID, "label", "label must be text "
+		    "without control characters, at most %d bytes",
+		    TOKEN_LABEL_MAX);
+		return NULL;
+	}
 	if (store_club_get(st, club_id, &c, err) < 0)
 		return NULL;
 	if (!c.active) {
@@ -112,7 +160,8 @@ token_secretary_new(struct store *st, int64_t club_id, struct err *err)
 	/* 160 bits from the CSPRNG; only the hash is stored. */
 	token = rand_token(160);
 	hash_sha256_hex(token, hash);
-	if (store_token_insert(st, hash, club_id, err) < 0) {
+	if (store_token_add(st, hash, club_id, expires, label, &id,
+	    err) < 0 || (out && store_token_get(st, id, out, err) < 0)) {
 		free(token);
 		return NULL;
 	}
@@ -124,4 +173,17 @@ token_secretary_club(struct store *st, const char *hash, int64_t *club_id,
     struct err *err)
 {
 	return store_token_lookup(st, hash, club_id, err);
+}
+
+int
+token_secretary_list(struct store *st, int64_t club_id, int64_t after,
+    int limit, struct token_info **out, size_t *n, struct err *err)
+{
+	return store_token_list(st, club_id, after, limit, out, n, err);
+}
+
+int
+token_secretary_revoke(struct store *st, int64_t id, struct err *err)
+{
+	return store_token_revoke(st, id, err);
 }

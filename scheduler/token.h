@@ -47,10 +47,15 @@ struct member_links {
 void token_member_links(const struct service *svc, int64_t member_id,
     struct member_links *out);
 
+#define TOKEN_LABEL_MAX 200
+struct token_info;
 /* Mints a secretary token for the active club club_id and stores its
- * hash.  Returns the token (free() it), or NULL with *err (ERR_NOT_FOUND
- * for a deleted or unknown club). */
+ * hash, with an optional expiry (expires_at: UTC "YYYY-MM-DDTHH:MM:SSZ",
+ * NULL for none) and label; *out (when not NULL) is its list entry.
+ * Returns the token (free() it), or NULL with *err (ERR_NOT_FOUND for a
+ * deleted or unknown club, ERR_INVALID naming expires_at or label). */
 char *token_secretary_new(struct store *st, int64_t club_id,
+    const char *expires_at, const char *label, struct token_info *out,
     struct err *err);
 /* 0 and *club_id when hash (hash_sha256_hex() of the presented token,
  * which the caller has already made to compare it with the admin
@@ -58,5 +63,11 @@ char *token_secretary_new(struct store *st, int64_t club_id,
  * with ERR_NOT_FOUND, or ERR_UNAVAILABLE when the database is busy. */
 int token_secretary_club(struct store *st, const char *hash,
     int64_t *club_id, struct err *err);
+/* The club's tokens in id order (free() *out), for the admin. */
+int token_secretary_list(struct store *st, int64_t club_id, int64_t after,
+    int limit, struct token_info **out, size_t *n, struct err *err);
+/* Revokes token id (ERR_NOT_FOUND when there is none): its next request
+ * is 401. */
+int token_secretary_revoke(struct store *st, int64_t id, struct err *err);
 
 #endif

@@ -77,6 +77,7 @@ static const struct {
 	{ http_join_routes, &http_join_nroutes },
 	{ http_admin_routes, &http_admin_nroutes },
 	{ http_attend_routes, &http_attend_nroutes },
+	{ http_metrics_routes, &http_metrics_nroutes },
 };
 
 /* ==== responses ========================================================= */
@@ -284,6 +285,18 @@ http_may_club(struct request *rq, struct response *rs, int64_t club_id)
 		return true;
 	http_reply_error(rs, 403, "forbidden", NULL,
 	    "this token may act on club %lld only", (long long)rq->club_id);
+	return false;
+}
+
+bool
+http_may_object(struct request *rq, struct response *rs, int64_t club_id,
+    const char *what, int64_t id)
+{
+	if (rq->role == ROLE_ADMIN ||
+	    (rq->role == ROLE_SECRETARY && rq->club_id == club_id))
+		return true;
+	http_reply_error(rs, 404, "not_found", NULL, "no %s with id %lld",
+	    what, (long long)id);
 	return false;
 }
 
@@ -603,6 +616,8 @@ dispatch(struct request *rq, struct response *rs)
 {
 	const struct route *found = route_find(rq, rs);
 
+	if (found != NULL)
+		rq->route = found->pattern;
 	if (found == NULL || !authenticate(rq, rs) ||
 	    !authorize(rq, rs, found->access))
 		return;
@@ -931,6 +946,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return reply_now(conn, 413, "body_too_large",
 			    "request bodies are limited to 1 MiB");
 		rq = xcalloc(1, sizeof(*rq));
+		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
 		buf_init(&rq->body);
 		*con_cls = rq;
 		if (len == 0 && te == NULL)
@@ -994,6 +1010,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (rs.body == NULL)
 		http_reply_error(&rs, 500, "internal", NULL,
 		    "the handler gave no answer");
+	{
+		struct timespec t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		http_metrics_count(method, rq->route, rs.status,
+		    (double)(t1.tv_sec - rq->t0.tv_sec) +
+		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9);
+	}
 	ret = queue(conn, &rs);
 	response_release(&rs);
 	return ret;
@@ -1021,6 +1045,9 @@ http_start(const struct config *cfg, struct service *svc,
 {
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa = (struct sockaddr *)&sin;
+	unsigned int v6 = 0;
 
 	srv->cfg = cfg;
 	srv->svc = svc;
@@ -1034,15 +1061,24 @@ http_start(const struct config *cfg, struct service *svc,
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)cfg->listen_port);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons((uint16_t)cfg->listen_port);
 	if (inet_pton(AF_INET, cfg->listen_host, &sin.sin_addr) != 1) {
-		err_set(err, ERR_INVALID, "--listen host '%s' is not an IPv4 "
-		    "address (e.g. 127.0.0.1 or 0.0.0.0)", cfg->listen_host);
-		goto out_free;
+		if (inet_pton(AF_INET6, cfg->listen_host,
+		    &sin6.sin6_addr) != 1) {
+			err_set(err, ERR_INVALID, "--listen host '%s' is not "
+			    "an IPv4 or IPv6 address (e.g. 127.0.0.1, "
+			    "0.0.0.0, [::1])", cfg->listen_host);
+			goto out_free;
+		}
+		sa = (struct sockaddr *)&sin6;
+		v6 = MHD_USE_IPv6;
 	}
 	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)cfg->listen_port,
-	    NULL, NULL, on_request, srv,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | v6,
+	    (uint16_t)cfg->listen_port, NULL, NULL, on_request, srv,
+	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    /* A connection idle this long (a slow header, a stalled body)
 	     * is closed; one client holds at most HTTP_PER_IP_CONNECTIONS,

@@ -176,24 +176,110 @@ h_clubs_list(struct request *rq, struct response *rs)
 	free(clubs);
 }
 
+static const char *const TOKEN_KEYS[] = { "expires_at", "label", NULL };
+
+static void
+utc_iso(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A token's list entry: never the token itself. */
+static json_t *
+token_json(const struct token_info *t)
+{
+	char created[32], expires[32];
+
+	utc_iso(t->created_at, created);
+	utc_iso(t->expires_at, expires);
+	return json_pack("{s:I, s:I, s:s, s:o, s:b, s:s}", "id",
+	    (json_int_t)t->id, "club_id", (json_int_t)t->club_id,
+	    "created_at", created, "expires_at", t->expires_at ?
+	    json_string(expires) : json_null(), "revoked", t->revoked,
+	    "label", t->label);
+}
+
 static void
 h_tokens_create(struct request *rq, struct response *rs)
 {
+	const char *expires = NULL, *label = NULL;
 	struct err err;
 	char *token;
+	json_t *o;
+	int64_t id;
+
+	if (!http_param_id(rq, rs, 0, &id))
+		return;
+	o = http_body_object(rq, rs, true);
+	if (o == NULL)
+		return;
+	if (!http_json_only_keys(o, TOKEN_KEYS, rs) ||
+	    !http_json_get_string(o, "expires_at", &expires, rs) ||
+	    !http_json_get_string(o, "label", &label, rs)) {
+		json_decref(o);
+		return;
+	}
+	err_clear(&err);
+	token = token_secretary_new(rq->store, id, expires, label, NULL,
+	    &err);
+	json_decref(o);
+	if (token == NULL) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	/* CONTRACT §6's body exactly; the list shows the rest. */
+	http_reply_json(rs, 201, json_pack("{s:s, s:s, s:I}", "token", token,
+	    "role", "secretary", "club_id", (json_int_t)id));
+	free(token);
+}
+
+static void
+h_tokens_list(struct request *rq, struct response *rs)
+{
+	struct token_info *v;
+	struct club c;
+	struct err err;
+	json_t *items;
+	int64_t id, after;
+	size_t i, n;
+	int limit;
+
+	if (!http_param_id(rq, rs, 0, &id) || !http_page(rq, rs, &limit,
+	    &after))
+		return;
+	err_clear(&err);
+	if (club_read(rq->store, id, &c, &err) < 0 ||
+	    token_secretary_list(rq->store, id, after, limit, &v, &n,
+	    &err) < 0) {
+		http_reply_err(rs, &err);
+		return;
+	}
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, token_json(&v[i]));
+	http_reply_json(rs, 200, http_json_page(items, (int)n == limit ?
+	    v[n - 1].id : 0));
+	free(v);
+}
+
+static void
+h_tokens_revoke(struct request *rq, struct response *rs)
+{
+	struct err err;
 	int64_t id;
 
 	if (!http_param_id(rq, rs, 0, &id))
 		return;
 	err_clear(&err);
-	token = token_secretary_new(rq->store, id, &err);
-	if (token == NULL) {
+	if (token_secretary_revoke(rq->store, id, &err) < 0) {
 		http_reply_err(rs, &err);
 		return;
 	}
-	http_reply_json(rs, 201, json_pack("{s:s, s:s, s:I}", "token", token,
-	    "role", "secretary", "club_id", (json_int_t)id));
-	free(token);
+	http_reply_json(rs, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id,
+	    "revoked", 1));
 }
 
 /* ==== members =========================================================== */
@@ -347,6 +433,8 @@ const struct route http_api_routes[] = {
 	{ "PATCH", "/api/v1/clubs/{}", ACCESS_ADMIN, h_clubs_patch },
 	{ "DELETE", "/api/v1/clubs/{}", ACCESS_ADMIN, h_clubs_delete },
 	{ "POST", "/api/v1/clubs/{}/tokens", ACCESS_ADMIN, h_tokens_create },
+	{ "GET", "/api/v1/clubs/{}/tokens", ACCESS_ADMIN, h_tokens_list },
+	{ "DELETE", "/api/v1/tokens/{}", ACCESS_ADMIN, h_tokens_revoke },
 	{ "POST", "/api/v1/members", ACCESS_ADMIN, h_members_create },
 	{ "GET", "/api/v1/members", ACCESS_ADMIN, h_members_list },
 	{ "GET", "/api/v1/members/{}", ACCESS_ADMIN, h_members_get },

@@ -67,6 +67,8 @@ struct request {
 	const char *client_ip;	/* CONTRACT §9's client */
 	bool rate_limited;	/* a failed token over the limit: 429 */
 	char ip_buf[64];	/* client_ip of the first call */
+	const char *route;	/* the pattern found, for /metrics */
+	struct timespec t0;	/* the first call, for /metrics */
 };
 
 struct response {
@@ -136,6 +138,11 @@ bool http_page(struct request *rq, struct response *rs, int *limit,
 void http_csv_field(struct buf *b, const char *s, bool last);
 /* A secretary may act on its own club only; replies 403 otherwise. */
 bool http_may_club(struct request *rq, struct response *rs, int64_t club_id);
+/* As http_may_club() for an object reached by its own id (a meeting): for
+ * another club's object the answer is the 404 of an unknown id, so that
+ * ids cannot be probed (docs/api.md, "Roles"). */
+bool http_may_object(struct request *rq, struct response *rs,
+    int64_t club_id, const char *what, int64_t id);
 
 /* Public token URLs (feeds, RSVP): http_token_failed() counts a failed
  * token; past the limit the answer becomes 429 (docs/operations.md,
@@ -190,5 +197,10 @@ extern const struct route http_admin_routes[];
 extern const size_t http_admin_nroutes;
 extern const struct route http_attend_routes[];
 extern const size_t http_attend_nroutes;
+extern const struct route http_metrics_routes[];
+extern const size_t http_metrics_nroutes;
+/* Counts one answered request (http_metrics.c). */
+void http_metrics_count(const char *method, const char *route,
+    unsigned status, double seconds);
 
 #endif

@@ -316,7 +316,7 @@ h_attendees(struct request *rq, struct response *rs)
 		http_reply_err(rs, &err);
 		goto out;
 	}
-	if (!http_may_club(rq, rs, m->club_id))
+	if (!http_may_object(rq, rs, m->club_id, "meeting", id))
 		goto out;
 	if (date && !http_date_param(date)) {
 		http_reply_error(rs, 400, "bad_parameter", "date",

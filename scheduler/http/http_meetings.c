@@ -107,7 +107,7 @@ load_meeting(struct request *rq, struct response *rs, struct meeting *m,
 		http_reply_err(rs, &err);
 		return false;
 	}
-	return http_may_club(rq, rs, m->club_id);
+	return http_may_object(rq, rs, m->club_id, "meeting", id);
 }
 
 /* Replies with the meeting after a change, or the error. */

@@ -218,4 +218,12 @@ const char *model_kind_name(enum mail_kind k);
 /* KIND__COUNT for an unknown name. */
 enum mail_kind model_kind_parse(const char *s);
 
+/* A secretary token as the admin's list shows it (never the token). */
+struct token_info {
+	int64_t id, club_id;
+	time_t created_at, expires_at;	/* expires_at 0: never */
+	bool revoked;
+	char label[256];
+};
+
 #endif

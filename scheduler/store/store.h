@@ -126,6 +126,16 @@ int store_token_insert(struct store *s, const char *hash, int64_t club_id,
  * no failed token: docs/operations.md, "Failed tokens"). */
 int store_token_lookup(struct store *s, const char *hash, int64_t *club_id,
     struct err *err);
+/* store_tokens.c: the admin's list (docs/api.md, "Tokens").  expires_at
+ * 0 is none; *id (when not NULL) the new row's id. */
+int store_token_add(struct store *s, const char *hash, int64_t club_id,
+    time_t expires_at, const char *label, int64_t *id, struct err *err);
+int store_token_list(struct store *s, int64_t club_id, int64_t after,
+    int limit, struct token_info **out, size_t *n, struct err *err);
+int store_token_get(struct store *s, int64_t id, struct token_info *out,
+    struct err *err);
+/* ERR_NOT_FOUND when there is no such token. */
+int store_token_revoke(struct store *s, int64_t id, struct err *err);
 
 /* ---- meetings --------------------------------------------------------- */
 int store_meeting_insert(struct store *s, struct meeting *m,

@@ -385,7 +385,7 @@ static const char *const SQL[ST__COUNT] = {
 	    " VALUES (?, ?, ?)",
 	[ST_TOKEN_LOOKUP] = "SELECT t.club_id FROM tokens t JOIN clubs c"
 	    " ON c.id = t.club_id WHERE t.hash = ? AND NOT t.revoked"
-	    " AND c.active",
+	    " AND c.active AND (t.expires_at IS NULL OR t.expires_at > ?)",
 	[ST_MEETING_INSERT] = "INSERT INTO meetings (club_id, uid, title,"
 	    " description, location, video_url, timezone, start_local,"
 	    " duration_minutes, rrule, sequence, cancelled, created_at,"
@@ -1265,6 +1265,7 @@ store_token_lookup(struct store *s, const char *hash, int64_t *club_id,
 	int rc;
 
 	sq_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*club_id = sqlite3_column_int64(st, 0);

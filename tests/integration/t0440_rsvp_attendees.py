@@ -10,7 +10,7 @@ attendee list says accepted with responded_at; no -> declined; maybe ->
 tentative; a bad answer -> 400 and nothing changes; a tampered token, or
 member A's secret with member B's invitation number -> 404 and B's answer
 stays.  The attendee list as JSON (admin and the club's own secretary;
-another club's secretary 403, no token 401) and as CSV (Accept: text/csv:
+another club's secretary 404, no token 401) and as CSV (Accept: text/csv:
 the header row and one row per invited member, values equal to the JSON),
 with counts.
 """
@@ -212,16 +212,17 @@ def run(s, sink):
     eq(sec["items"], admin["items"], "the club's secretary sees the same "
        "list as the admin")
     st, body = s.call("GET", path, token=tok_sea)
-    eq((st, error_code(body) is not None), (403, True),
-       "another club's secretary -> 403 with an error body")
+    eq((st, error_code(body) is not None), (404, True),
+       "another club's secretary -> 404 with an error body (as for an "
+       "unknown meeting)")
     st, body = s.call("GET", path, token=tok_sea,
                       headers={"Accept": "text/csv"})
-    eq(st, 403, "another club's secretary asking for CSV -> 403")
+    eq(st, 404, "another club's secretary asking for CSV -> 404")
     st, body = s.call("GET", path, token=None)
     eq(st, 401, "no token -> 401")
     st, body = s.call("GET", "/api/v1/meetings/%d/attendees" % m_sea["id"],
                       token=tok_chi)
-    eq(st, 403, "the Chicago secretary cannot read Seattle's list")
+    eq(st, 404, "the Chicago secretary cannot read Seattle's list (404)")
     st, body = s.call("GET", "/api/v1/meetings/99999/attendees")
     eq(st, 404, "attendees of a meeting that does not exist -> 404")
     sea_att = attendees(s, m_sea["id"], token=tok_sea)
