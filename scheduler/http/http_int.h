@@ -188,5 +188,17 @@ extern const struct route http_join_routes[];
 extern const size_t http_join_nroutes;
 extern const struct route http_admin_routes[];
 extern const size_t http_admin_nroutes;
+extern const struct route http_import_routes[];
+extern const size_t http_import_nroutes;
+
+/* ---- the console's uploads (http_import.c) ---------------------------- */
+/* The server's table of import jobs, in memory (docs/admin.md, "Import"). */
+struct import_table;
+struct import_table *http_imports_new(void);
+void http_imports_free(struct import_table *t);	/* NULL ok */
+struct import_table *http_server_imports(struct http_server *srv);
+/* The Content-Type the body of route r must have: text/csv for an
+ * import's pieces, NULL for the usual application/json. */
+const char *http_import_body_type(const struct route *r);
 
 #endif
