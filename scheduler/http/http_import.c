@@ -219,6 +219,7 @@ h_create(struct request *rq, struct response *rs)
 	snprintf(j->kind, sizeof(j->kind), "%s", kind);
 	pthread_mutex_init(&j->lock, NULL);
 	j->touched = time(NULL);
+	j->refs = 1;		/* ours until the answer is made */
 	pthread_mutex_lock(&t->lock);
 	slot = free_slot(t, j->touched);
 	if (slot >= 0) {
@@ -234,8 +235,10 @@ h_create(struct request *rq, struct response *rs)
 		    IMPORT_MAX_JOBS);
 		goto out_decref;
 	}
-	/* Nobody else knows the id yet: no lock needed. */
+	pthread_mutex_lock(&j->lock);
 	http_reply_json(rs, 201, job_json(j, 0));
+	pthread_mutex_unlock(&j->lock);
+	job_put(rq, j);
 out_decref:
 	json_decref(o);
 }
