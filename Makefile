@@ -187,7 +187,7 @@ clean:
 # A target is one line: fuzz_links_NAME = what tests/fuzz/fuzz_NAME.c
 # links (its seeds: tests/fuzz/corpus/NAME/).  `make fuzz` runs each for
 # FUZZ_SECONDS; `make test` runs each over its corpus once.
-fuzz_links_csv  = $(B)/$(S)/cli/csv.o $(LIB_COMMON)
+fuzz_links_csv  = $(B)/$(S)/csv.o $(LIB_COMMON)
 fuzz_links_api  = $(filter-out $(LIB_CLI),$(LIB_ALL))
 fuzz_links_ics  = $(LIB_ICS) $(LIB_COMMON)
 fuzz_links_imip = $(LIB_ICS) $(LIB_COMMON)

@@ -428,6 +428,191 @@
 		}, fail);
 	}
 
+	/* ==== the import (docs/admin.md, "Import") ========================= */
+	/* A body is at most 1 MiB (CONTRACT §9): the file goes in pieces of
+	 * at most CHUNK bytes, cut after a line break outside quotes, so
+	 * every piece holds whole records; the server keeps the header row
+	 * of the first and counts the lines across them.  The pieces go one
+	 * after the other (await), and the bar moves between them, so a
+	 * 100,000-row file neither freezes the page nor holds the server. */
+	var CHUNK = 256 * 1024;
+	var SHOWN = 5000;		/* rejected lines listed on the page */
+
+	var imp = { lines: [], running: false };
+
+	/* The end of the piece that starts at `from`: just after the last
+	 * line break outside a quoted field within CHUNK bytes. */
+	function pieceEnd(bytes, from) {
+		var limit = Math.min(bytes.length, from + CHUNK), i, inq = false,
+		    cut = -1, anyNl = -1;
+
+		if (limit === bytes.length)
+			return limit;
+		for (i = from; i < limit; i++) {
+			if (bytes[i] === 0x22)
+				inq = !inq;
+			else if (bytes[i] === 0x0a) {
+				anyNl = i + 1;
+				if (!inq)
+					cut = i + 1;
+			}
+		}
+		/* A quote that never closes: cut at a line break anyway, the
+		 * server reports the line. */
+		return cut > from ? cut : anyNl > from ? anyNl : limit;
+	}
+
+	function importCall(method, path, body, type) {
+		var gen = state.generation;
+		var opts = { method: method, cache: 'no-store', credentials: 'omit',
+			referrerPolicy: 'no-referrer', body: body,
+			headers: { 'Accept': 'application/json', 'Content-Type': type,
+				'Authorization': 'Bearer ' + state.token } };
+
+		return fetch(API + path, opts).then(function (r) {
+			if (gen !== state.generation)
+				throw new ApiError(-1, 'signed out');
+			return r.text().then(function (t) {
+				var data = null;
+				try { data = t ? JSON.parse(t) : null; } catch (x) { data = null; }
+				if (r.ok)
+					return data;
+				throw new ApiError(r.status, data && data.error &&
+				    data.error.message ? data.error.message :
+				    'The server answered ' + r.status + '.');
+			});
+		}, function () {
+			throw new ApiError(0, 'The server cannot be reached. Check the connection and try again.');
+		});
+	}
+
+	function num(n) { return Number(n).toLocaleString('en-US'); }
+
+	function importShow(sent, size, job) {
+		var pct = size ? Math.floor(100 * sent / size) : 100;
+
+		$('import-bar').value = pct;
+		$('import-pct').textContent = pct + '%';
+		$('import-status').textContent = num(sent) + ' of ' + num(size) +
+		    ' bytes sent; ' + num(job.rows) + ' rows read: ' +
+		    num(job.imported) + ' imported, ' + num(job.already_imported) +
+		    ' already imported, ' + num(job.rejected) + ' rejected.';
+	}
+
+	function importRejects(lines) {
+		var tbody = $('import-table').tBodies[0];
+
+		if (!tbody) {
+			table($('import-table'), [
+				{ title: 'Line', num: true }, { title: 'Field' },
+				{ title: 'Reason' }, { title: 'Row' }], []);
+			tbody = $('import-table').tBodies[0];
+			clear(tbody);
+		}
+		lines.forEach(function (l) {
+			imp.lines.push(l);
+			if (imp.lines.length > SHOWN)
+				return;
+			tbody.appendChild(h('tr', null,
+			    h('td', { class: 'num' }, String(l.line)),
+			    h('td', null, l.field || ''), h('td', null, l.reason),
+			    h('td', null, l.text)));
+		});
+		if (imp.lines.length) {
+			$('import-rejects').hidden = false;
+			$('import-rejects-note').textContent = imp.lines.length > SHOWN ?
+			    'The first ' + num(SHOWN) + ' of ' + num(imp.lines.length) +
+			    ' are listed; the download has them all.' : '';
+		}
+	}
+
+	/* CONTRACT §9: a spreadsheet never runs a formula from our CSV. */
+	function csvCell(v) {
+		v = v === null || v === undefined ? '' : String(v);
+		if (/^[=+\-@\t\r]/.test(v))
+			v = "'" + v;
+		return '"' + v.replace(/"/g, '""') + '"';
+	}
+
+	function downloadRejects() {
+		var rows = ['line,field,reason,row'];
+		imp.lines.forEach(function (l) {
+			rows.push([l.line, l.field, l.reason, l.text].map(csvCell).join(','));
+		});
+		var blob = new Blob([rows.join('\r\n') + '\r\n'], { type: 'text/csv' });
+		var url = URL.createObjectURL(blob);
+		var a = h('a', { href: url, download: 'rejected-lines.csv' });
+		document.body.appendChild(a);
+		a.click();
+		document.body.removeChild(a);
+		setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+	}
+
+	async function runImport(file, kind) {
+		var bytes = new Uint8Array(await file.arrayBuffer());
+		var job = await importCall('POST', '/imports', JSON.stringify({ kind: kind }),
+		    'application/json');
+		var from = 0, end;
+
+		importShow(0, bytes.length, job);
+		if (!bytes.length)	/* the server says the file is empty */
+			await importCall('POST', '/imports/' + job.id + '/chunks',
+			    '', 'text/csv; charset=utf-8');
+		while (from < bytes.length) {
+			end = pieceEnd(bytes, from);
+			job = await importCall('POST', '/imports/' + job.id +
+			    '/chunks?offset=' + from, bytes.subarray(from, end),
+			    'text/csv; charset=utf-8');
+			from = end;
+			importShow(from, bytes.length, job);
+			importRejects(job.rejected_lines || []);
+		}
+		job = await importCall('POST', '/imports/' + job.id + '/finish',
+		    '{}', 'application/json');
+		importShow(bytes.length, bytes.length, job);
+		return job;
+	}
+
+	function startImport(ev) {
+		var file = $('import-file').files[0];
+		var kind = document.querySelector('input[name="import-kind"]:checked').value;
+
+		ev.preventDefault();
+		if (imp.running)
+			return;
+		if (!file) {
+			$('import-file-err').textContent = 'Choose a CSV file first.';
+			$('import-file-err').hidden = false;
+			$('import-file').setAttribute('aria-invalid', 'true');
+			$('import-file').focus();
+			return;
+		}
+		$('import-file-err').hidden = true;
+		$('import-file').removeAttribute('aria-invalid');
+		imp.lines = [];
+		imp.running = true;
+		clear($('import-table'));
+		$('import-rejects').hidden = true;
+		$('import-run').hidden = false;
+		$('import-bar').value = 0;
+		$('import-pct').textContent = '0%';
+		$('import-status').textContent = 'Reading ' + file.name + '…';
+		$('import-start').disabled = true;
+		say('Importing ' + file.name + '…');
+		runImport(file, kind).then(function (job) {
+			say('Import of ' + file.name + ' done: ' + num(job.imported) +
+			    ' imported, ' + num(job.already_imported) +
+			    ' already imported, ' + num(job.rejected) + ' rejected.');
+			return load();
+		}, function (e) {
+			$('import-status').textContent = 'The import stopped: ' + e.message;
+			fail(e);
+		}).then(function () {
+			imp.running = false;
+			$('import-start').disabled = false;
+		});
+	}
+
 	function tokenFromFragment() {
 		var m = /(?:^#|&)token=([^&]*)/.exec(location.hash || ''), t = null;
 		if (!m)
@@ -451,6 +636,8 @@
 			load().then(function (ok) { if (ok) say('Refreshed.'); });
 		});
 		$('export').addEventListener('click', exportCsv);
+		$('import-form').addEventListener('submit', startImport);
+		$('import-download').addEventListener('click', downloadRejects);
 		$('map-lines').addEventListener('change', loadMap);
 		$('list-close').addEventListener('click', function () {
 			$('list').hidden = true;

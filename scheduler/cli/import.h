@@ -1,11 +1,9 @@
 /*
  * import.h - `clubmatch import clubs|members FILE.csv`.
  *
- * Every row goes through the same service call as the HTTP API, one
- * transaction per row, so a bad row is reported (file:line: field:
- * reason) and the good ones are kept.  A row stored before with the
- * same data (the file is run again after a crash) is counted apart as
- * "already imported", and not stored twice.
+ * The rows' rules are scheduler/importer.h's (the console's upload
+ * uses the same): a bad row is reported as file:line: field: reason on
+ * `report`, and the good ones are kept.
  */
 #ifndef CLUBMATCH_IMPORT_H
 #define CLUBMATCH_IMPORT_H

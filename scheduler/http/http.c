@@ -62,6 +62,7 @@ struct http_server {
 	pthread_mutex_t rate_lock;
 	struct rate_table *rate;
 	struct rate_table *joins;	/* sign-ups (§12), the same kind of table */
+	struct import_table *imports;	/* the console's uploads (http_import.c) */
 };
 
 /* Every route table, searched in order. */
@@ -78,7 +79,14 @@ static const struct {
 	{ http_admin_routes, &http_admin_nroutes },
 	{ http_attend_routes, &http_attend_nroutes },
 	{ http_metrics_routes, &http_metrics_nroutes },
+	{ http_import_routes, &http_import_nroutes },
 };
+
+struct import_table *
+http_server_imports(struct http_server *srv)
+{
+	return srv->imports;
+}
 
 /* ==== responses ========================================================= */
 void
@@ -670,6 +678,13 @@ body_welcome(struct request *rq, struct response *rs, unsigned long long cl)
 	}
 	if (!authenticate(rq, rs) || !authorize(rq, rs, r->access))
 		return false;
+	if (http_import_body_type(r)) {
+		if (content_type_is(ct, http_import_body_type(r)))
+			return true;
+		http_reply_error(rs, 415, "unsupported_media_type", NULL,
+		    "send the body as %s", http_import_body_type(r));
+		return false;
+	}
 	if (!content_type_is(ct, "application/json")) {
 		http_reply_error(rs, 415, "unsupported_media_type", NULL,
 		    "send the body as application/json");
@@ -1057,6 +1072,7 @@ http_start(const struct config *cfg, struct service *svc,
 	rate_table_init(srv->rate);
 	srv->joins = xmalloc(sizeof(*srv->joins));
 	rate_table_init(srv->joins);
+	srv->imports = http_imports_new();
 	pthread_key_create(&srv->store_key, store_key_free);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -1107,6 +1123,7 @@ out_free:
 	pthread_mutex_destroy(&srv->rate_lock);
 	free(srv->rate);
 	free(srv->joins);
+	http_imports_free(srv->imports);
 	free(srv);
 	return NULL;
 }
@@ -1123,5 +1140,6 @@ http_stop(struct http_server *srv)
 	pthread_mutex_destroy(&srv->rate_lock);
 	free(srv->rate);
 	free(srv->joins);
+	http_imports_free(srv->imports);
 	free(srv);
 }

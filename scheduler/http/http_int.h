@@ -202,5 +202,17 @@ extern const size_t http_metrics_nroutes;
 /* Counts one answered request (http_metrics.c). */
 void http_metrics_count(const char *method, const char *route,
     unsigned status, double seconds);
+extern const struct route http_import_routes[];
+extern const size_t http_import_nroutes;
+
+/* ---- the console's uploads (http_import.c) ---------------------------- */
+/* The server's table of import jobs, in memory (docs/admin.md, "Import"). */
+struct import_table;
+struct import_table *http_imports_new(void);
+void http_imports_free(struct import_table *t);	/* NULL ok */
+struct import_table *http_server_imports(struct http_server *srv);
+/* The Content-Type the body of route r must have: text/csv for an
+ * import's pieces, NULL for the usual application/json. */
+const char *http_import_body_type(const struct route *r);
 
 #endif

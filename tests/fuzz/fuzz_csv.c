@@ -1,5 +1,5 @@
 /*
- * fuzz_csv.c - the CSV reader of `clubmatch import` (scheduler/cli/csv.c)
+ * fuzz_csv.c - the CSV reader of `clubmatch import` (scheduler/csv.c)
  * on any bytes: every record either reads or fails with a message, line
  * numbers only grow, and a record never holds more than CSV_MAX_RECORD
  * bytes or CSV_MAX_FIELDS fields (docs/operations.md, "Importing").
