@@ -56,7 +56,9 @@ http_page_start(struct buf *b, const char *title)
 {
 	buf_adds(b, "<!doctype html><html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\"><title>");
+	    "content=\"width=device-width, initial-scale=1\">"
+	    /* no /favicon.ico request, as web/secretary.html */
+	    "<link rel=\"icon\" href=\"data:,\"><title>");
 	text_html_escape(b, title);
 	buf_adds(b, "</title><style>");
 	buf_adds(b, PAGE_STYLE);
