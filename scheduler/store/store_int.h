@@ -29,6 +29,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt **st;		/* store_sqlite.c's statement table */
 	int schema_found;		/* user_version before migration */
+	bool batch;			/* inside store_batch_begin() */
+	bool savepoint;			/* a change open inside the batch */
 	struct sq_slot cache[SQ_CACHE_SLOTS];
 };
 

@@ -411,7 +411,14 @@ static const char SQL_KIND_STATE[] =
     "SELECT coalesce(sum(status = 'pending' OR status = 'sending'), 0),"
     " coalesce(max(CASE WHEN status = 'sent' AND ref_id IS NULL"
     "  THEN sent_at END), 0)"
-    " FROM outbox WHERE kind = ?1 AND (?2 = 0 OR club_id = ?2)";
+    " FROM outbox WHERE kind = ?1 AND club_id = ?2";
+/* The same for mail to no club (the organizer's): kept apart so that the
+ * club's form uses the index on (kind, club_id). */
+static const char SQL_KIND_STATE_ANY[] =
+    "SELECT coalesce(sum(status = 'pending' OR status = 'sending'), 0),"
+    " coalesce(max(CASE WHEN status = 'sent' AND ref_id IS NULL"
+    "  THEN sent_at END), 0)"
+    " FROM outbox WHERE kind = ?1";
 
 /* Binds an id, or NULL for 0 (the columns are foreign keys). */
 static void
@@ -482,13 +489,15 @@ int
 store_outbox_kind_state(struct store *s, enum mail_kind kind,
     int64_t club_id, bool *pending, time_t *last_sent_at, struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_KIND_STATE, err);
+	sqlite3_stmt *st = sq_cached(s, club_id ? SQL_KIND_STATE :
+	    SQL_KIND_STATE_ANY, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	sq_text(st, 1, model_kind_name(kind));
-	sqlite3_bind_int64(st, 2, club_id);
+	if (club_id)
+		sqlite3_bind_int64(st, 2, club_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*pending = sqlite3_column_int64(st, 0) > 0;

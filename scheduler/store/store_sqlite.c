@@ -506,7 +506,11 @@ store_open(const char *path, struct err *err)
 	    /* A batch match rewrites every member row in one transaction:
 	     * with SQLite's default 2 MB cache it spends its time writing
 	     * pages out mid-transaction.  The cache only grows as used. */
-	    "PRAGMA cache_size = -65536;", err) < 0)
+	    "PRAGMA cache_size = -65536;"
+	    /* An import's rows are savepoints of one transaction
+	     * (store_batch_begin()): their sub-journals stay in memory
+	     * instead of a temporary file written page by page. */
+	    "PRAGMA temp_store = MEMORY;", err) < 0)
 		goto out_close;
 	if (store_migrate(s, err) < 0)
 		goto out_close;
@@ -640,15 +644,55 @@ store_schema_found(const struct store *s)
 }
 
 /* ==== transactions ====================================================== */
+/* The savepoints of a batch, prepared once: an import runs them for
+ * every row. */
+static const char SQL_SAVEPOINT[] = "SAVEPOINT change";
+static const char SQL_RELEASE[] = "RELEASE change";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO change";
+
+static int
+savepoint_exec(struct store *s, const char *sql, struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, sql, err);
+
+	return st == NULL ? -1 : sq_done(s, st, err, "savepoint");
+}
+
 int
 store_begin(struct store *s, struct err *err)
 {
+	if (s->batch) {
+		if (s->savepoint)
+			return err_set(err, ERR_INTERNAL, "store: a change is "
+			    "already open in this batch");
+		/* A SAVEPOINT outside a transaction would begin one of its
+		 * own: after SQLite ended the batch (full disk, I/O error),
+		 * the rows that follow are refused rather than kept apart. */
+		if (sqlite3_get_autocommit(s->db))
+			return err_set(err, ERR_INTERNAL, "store: the database "
+			    "ended the batch's transaction");
+		if (savepoint_exec(s, SQL_SAVEPOINT, err) < 0)
+			return -1;
+		s->savepoint = true;
+		return 0;
+	}
 	return store_exec(s, "BEGIN IMMEDIATE", err);
 }
 
 int
 store_commit(struct store *s, struct err *err)
 {
+	if (s->batch) {
+		if (!s->savepoint)
+			return err_set(err, ERR_INTERNAL, "store: no change is "
+			    "open in this batch");
+		if (savepoint_exec(s, SQL_RELEASE, err) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+		s->savepoint = false;
+		return 0;
+	}
 	if (store_exec(s, "COMMIT", err) < 0) {
 		store_rollback(s);
 		return -1;
@@ -659,8 +703,58 @@ store_commit(struct store *s, struct err *err)
 void
 store_rollback(struct store *s)
 {
+	if (s->batch) {
+		/* Only the open change: the rows before it stay in the
+		 * batch.  When SQLite has already ended the transaction
+		 * these fail, and store_batch_commit() says so. */
+		if (s->savepoint && !sqlite3_get_autocommit(s->db)) {
+			savepoint_exec(s, SQL_ROLLBACK_TO, NULL);
+			savepoint_exec(s, SQL_RELEASE, NULL);
+		}
+		s->savepoint = false;
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		store_exec(s, "ROLLBACK", NULL);
+}
+
+int
+store_batch_begin(struct store *s, struct err *err)
+{
+	if (s->batch)
+		return err_set(err, ERR_INTERNAL, "store: a batch is already "
+		    "open");
+	if (store_exec(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	s->batch = true;
+	s->savepoint = false;
+	return 0;
+}
+
+int
+store_batch_commit(struct store *s, struct err *err)
+{
+	if (!s->batch)
+		return err_set(err, ERR_INTERNAL, "store: no batch is open");
+	s->batch = false;
+	s->savepoint = false;
+	if (sqlite3_get_autocommit(s->db))
+		return err_set(err, ERR_INTERNAL, "store: the database ended "
+		    "the batch's transaction (%s): none of its rows were kept",
+		    sqlite3_errmsg(s->db));
+	if (store_exec(s, "COMMIT", err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_batch_rollback(struct store *s)
+{
+	s->batch = false;
+	s->savepoint = false;
+	store_rollback(s);
 }
 
 /* ==== helpers =========================================================== */
