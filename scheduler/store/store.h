@@ -437,6 +437,12 @@ int store_remind_meta_put(struct store *s, const char *key, int64_t value,
 /* The largest invitation id (0: none), -1 on failure: grows when anyone
  * is invited. */
 int64_t store_invitation_max_id(struct store *s);
+/* Calls fn with the id and sequence of each live meeting that has an
+ * invitation with id > after_invitation, in id order: the meetings a
+ * top-up must visit when only invitations were added. */
+int store_remind_meetings_since(struct store *s, int64_t after_invitation,
+    int (*fn)(int64_t meeting_id, int sequence, void *arg), void *arg,
+    struct err *err);
 /* One invited member who may be reminded. */
 struct remind_invitee {
 	int64_t invitation_id;
