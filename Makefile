@@ -141,7 +141,7 @@ $(B)/%.o: %.S | pkgcheck
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/geo/zipdata.o: data/zips.tsv
 $(B)/geo/statesdata.o: data/states.tsv
-$(B)/web/assets.o: web/secretary.html web/app.js web/app.css
+$(B)/web/assets.o: web/secretary.html web/app.js web/app.css web/dom.js
 $(B)/web/assets.o: web/admin.html web/admin.js web/admin.css
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
 
 extern const char web_secretary_html_start[], web_secretary_html_end[];
 extern const char web_app_js_start[], web_app_js_end[];
+extern const char web_dom_js_start[], web_dom_js_end[];
 extern const char web_app_css_start[], web_app_css_end[];
 
 void
@@ -46,6 +47,15 @@ h_js(struct request *rq, struct response *rs)
 	    "text/javascript; charset=utf-8");
 }
 
+/* The DOM helpers, loaded by this page and the console's (/admin). */
+static void
+h_dom_js(struct request *rq, struct response *rs)
+{
+	(void)rq;
+	http_web_file(rs, web_dom_js_start, web_dom_js_end,
+	    "text/javascript; charset=utf-8");
+}
+
 static void
 h_css(struct request *rq, struct response *rs)
 {
@@ -58,6 +68,7 @@ const struct route http_web_routes[] = {
 	{ "GET", "/secretary", ACCESS_PUBLIC, h_page },
 	{ "GET", "/secretary/", ACCESS_PUBLIC, h_page },
 	{ "GET", "/secretary/app.js", ACCESS_PUBLIC, h_js },
+	{ "GET", "/secretary/dom.js", ACCESS_PUBLIC, h_dom_js },
 	{ "GET", "/secretary/app.css", ACCESS_PUBLIC, h_css },
 };
 const size_t http_web_nroutes = sizeof(http_web_routes) /
