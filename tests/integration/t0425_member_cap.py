@@ -4,6 +4,7 @@ member in 24 hours; the rest wait, pending, and go when the day has
 passed (docs/email.md, "A daily cap per member"; the issue "60 title
 edits in 30 s sent 60 updates to each member").
 
+A bad value (the flag, or CLUBMATCH_MEMBER_DAILY_CAP) is bad usage, exit 2.
 With `--member-daily-cap 3` and the real SMTP sink:
 -> Ed, a remote member of a club with five meetings, has six messages
    queued (a welcome, five invitations): he receives exactly 3; the other
@@ -30,7 +31,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import check, done, eq, wait_for  # noqa: E402
+from lib import check, done, eq, run_cli, wait_for  # noqa: E402
 from invite_lib import (Mail, Sink, mail_server, message_id,  # noqa: E402
                         must, new_club, new_meeting, new_member, outbox,
                         plus_days, upcoming)
@@ -71,6 +72,19 @@ def metric(s, name):
                   else "", re.M)
     return int(m.group(1)) if m else None
 
+
+# ==== the setting ==========================================================
+scratch = os.path.join(WORK, "scratch.db")
+for args, env in ((["--member-daily-cap", "-1"], {}),
+                  (["--member-daily-cap", "1001"], {}),
+                  ([], {"CLUBMATCH_MEMBER_DAILY_CAP": "many"})):
+    rc, _, err = run_cli(["serve", "--db", scratch, "--listen",
+                          "127.0.0.1:0"] + args, env=env, timeout=20)
+    check(rc == 2 and "--member-daily-cap" in err and "0 (no cap) to 1000"
+          in err, "a bad cap %s is bad usage (exit 2) saying the range"
+          % (args or env), (rc, err))
+rc, out, _ = run_cli(["serve", "--help"])
+check(rc == 0 and "--member-daily-cap N" in out, "serve --help names it")
 
 sink = Sink()
 sink.calendar_only = False      # welcomes and digests count too
