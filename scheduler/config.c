@@ -45,6 +45,7 @@ static const struct flag FLAGS[] = {
 	{ "contact-due-days", 0, false },
 	B("no-reminders", no_reminders),
 	{ "trusted-proxy", 0, false },
+	{ "member-daily-cap", 0, false },
 };
 #undef F
 #undef B
@@ -71,6 +72,7 @@ struct raw {
 	const char *imap_password_file;
 	const char *organizer_email;
 	const char *contact_due_days;
+	const char *member_daily_cap;
 	bool argv;			/* flags now come from argv */
 	bool proxy_from_argv;		/* the variable's list was dropped */
 	bool proxy_bad;			/* the first bad --trusted-proxy: */
@@ -126,6 +128,8 @@ flag_set(struct config *cfg, struct raw *raw, const struct flag *f,
 		raw->organizer_email = value;
 	else if (strcmp(f->name, "contact-due-days") == 0)
 		raw->contact_due_days = value;
+	else if (strcmp(f->name, "member-daily-cap") == 0)
+		raw->member_daily_cap = value;
 	else if (strcmp(f->name, "trusted-proxy") == 0)
 		trusted_proxy_add(cfg, raw, value);
 	else if (f->boolean)
@@ -226,7 +230,7 @@ outreach_settings(struct config *cfg, const struct raw *raw,
     struct err *err)
 {
 	char *end;
-	long days;
+	long days, cap;
 
 	if (raw->organizer_email) {
 		if (!text_email_is_valid(raw->organizer_email))
@@ -246,6 +250,17 @@ outreach_settings(struct config *cfg, const struct raw *raw,
 			    "'%.40s' must be a number of days from 0 to 365",
 			    raw->contact_due_days);
 		cfg->contact_due_days = (int)days;
+	}
+	cfg->member_daily_cap = CONFIG_MEMBER_DAILY_CAP;
+	if (raw->member_daily_cap) {
+		errno = 0;
+		cap = strtol(raw->member_daily_cap, &end, 10);
+		if (errno || *end || end == raw->member_daily_cap || cap < 0 ||
+		    cap > 1000)
+			return err_set(err, ERR_INVALID, "--member-daily-cap "
+			    "'%.40s' must be a number of messages from 0 (no "
+			    "cap) to 1000", raw->member_daily_cap);
+		cfg->member_daily_cap = (int)cap;
 	}
 	if (cfg->reply_maildir && cfg->reply_maildir[0] == '\0')
 		cfg->reply_maildir = NULL;

@@ -43,6 +43,10 @@ struct config {
 	char organizer_email[256];	/* "" : no organizer digest */
 	int contact_due_days;		/* first contact due after, 7 */
 	bool no_reminders;		/* no reminders nor follow-ups */
+	int member_daily_cap;		/* messages a member may be sent in
+					 * 24 h, 0: no cap (docs/email.md,
+					 * "A daily cap per member") */
+#define CONFIG_MEMBER_DAILY_CAP 12
 	const char *args[4];		/* positional arguments */
 	int nargs;
 	int threads;			/* HTTP worker threads */

@@ -23,7 +23,7 @@ reply_kind(const char *kind, int64_t n, void *arg)
 int
 metrics_write(struct store *st, struct buf *out, struct err *err)
 {
-	int64_t c[5], sent = 0, failed = 0;
+	int64_t c[5], sent = 0, failed = 0, capped;
 	struct stats s;
 	int k, i;
 
@@ -45,6 +45,12 @@ metrics_write(struct store *st, struct buf *out, struct err *err)
 	    "# HELP clubmatch_mail_failed_total Messages given up on.\n"
 	    "# TYPE clubmatch_mail_failed_total counter\n"
 	    "clubmatch_mail_failed_total %" PRId64 "\n", sent, failed);
+	if (store_outbox_capped(st, &capped, err) < 0)
+		return -1;
+	buf_addf(out, "# HELP clubmatch_outbox_capped Pending messages the "
+	    "member daily cap holds back.\n"
+	    "# TYPE clubmatch_outbox_capped gauge\n"
+	    "clubmatch_outbox_capped %" PRId64 "\n", capped);
 	buf_adds(out, "# HELP clubmatch_replies_total Replies taken from the "
 	    "mailbox by kind.\n# TYPE clubmatch_replies_total counter\n");
 	if (store_reply_kinds(st, reply_kind, out, err) < 0)

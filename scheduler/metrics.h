@@ -1,7 +1,8 @@
 /*
  * metrics.h - the database's side of GET /metrics (docs/operations.md,
- * "Metrics"): outbox rows by status and kind, replies by kind, members
- * by mode and status, in the Prometheus text format.
+ * "Metrics"): outbox rows by status and kind, the rows the member daily
+ * cap holds back, replies by kind, members by mode and status, in the
+ * Prometheus text format.
  */
 #ifndef CLUBMATCH_METRICS_H
 #define CLUBMATCH_METRICS_H

@@ -81,7 +81,9 @@ static const char USAGE_SERVE[] =
 "                              matched by the member's own address)\n"
 "  --organizer-email ADDR      gets the daily digest of overdue contacts\n"
 "  --contact-due-days N        first contact due after N days (7)\n"
-"  --no-reminders              no reminders nor follow-ups\n";
+"  --no-reminders              no reminders nor follow-ups\n"
+"  --member-daily-cap N        at most N messages to a member in 24 h,\n"
+"                              the rest wait (12; 0: no cap)\n";
 
 static const char USAGE_IMPORT[] =
 "usage: clubmatch import clubs|members FILE.csv [--db PATH] [--no-match]\n"

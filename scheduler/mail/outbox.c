@@ -22,6 +22,8 @@
  * with its own SMTP connection: one connection spends most of its time
  * waiting for the server's replies, so two nearly double the rate. */
 #define OUTBOX_LANES 2
+/* The member daily cap counts the sends of this many seconds back. */
+#define OUTBOX_CAP_WINDOW (24 * 3600)
 
 struct outbox;
 
@@ -58,6 +60,31 @@ outbox_backoff(int attempts)
 	return attempts <= n ? steps[attempts - 1] : 900;
 }
 
+/* The wait after the attempts-th failure, as scheduled. */
+static time_t
+retry_delay(int attempts, double scale)
+{
+	return (time_t)(outbox_backoff(attempts) * scale + 0.5);
+}
+
+/* How long a row that failed `attempts` times has been tried at least:
+ * the waits between its attempts.  The give-up clock runs from the first
+ * attempt, not from the queueing: a row that waited on purpose (an
+ * update's window, a reminder queued days ahead, the member daily cap)
+ * was not failing all that time. */
+static time_t
+tried_for(int attempts, double scale)
+{
+	time_t sum = 0;
+	int i;
+
+	for (i = 1; i < attempts && i <= 6; i++)
+		sum += retry_delay(i, scale);
+	if (attempts > 7)
+		sum += (time_t)(attempts - 7) * retry_delay(7, scale);
+	return sum;
+}
+
 /* ==== sending =========================================================== */
 static void
 record(struct lane *ln, struct outbox_row *r, const struct letter *l)
@@ -78,15 +105,40 @@ record(struct lane *ln, struct outbox_row *r, const struct letter *l)
 	}
 }
 
-/* Marks r as given to the server; false when it is no longer pending
- * (dropped or superseded since it was read). */
-static bool
-claim(struct lane *ln, const struct outbox_row *r)
+/* Marks r as given to the server: 1; 0 when it is no longer pending
+ * (dropped or superseded since it was read, or the store failed: it is
+ * tried again); 2 when the member daily cap holds it back until
+ * *free_at. */
+static int
+claim(struct lane *ln, const struct outbox_row *r, time_t now,
+    time_t *free_at)
 {
 	struct err err;
+	int rc;
 
 	err_clear(&err);
-	return store_outbox_claim(ln->st, r->id, &err) == 1;
+	rc = store_outbox_claim_capped(ln->st, r->id, r->member_id,
+	    ln->ob->cfg->member_daily_cap, now, OUTBOX_CAP_WINDOW, free_at,
+	    &err);
+	if (rc < 0)
+		fprintf(stderr, "clubmatch: outbox: %s\n", err.msg);
+	return rc < 0 ? 0 : rc;
+}
+
+/* The member had their day's messages: r waits, still pending, until a
+ * place frees.  Not an attempt: no backoff, no giving up; a newer update
+ * of the meeting still supersedes it (docs/email.md, "A daily cap per
+ * member"). */
+static void
+defer(struct lane *ln, struct outbox_row *r, const struct letter *l,
+    time_t free_at)
+{
+	snprintf(r->status, sizeof(r->status), "pending");
+	snprintf(r->subject, sizeof(r->subject), "%s", l->subject);
+	snprintf(r->last_error, sizeof(r->last_error), OUTBOX_CAP_REASON
+	    " (%d in 24 h)", ln->ob->cfg->member_daily_cap);
+	r->next_attempt_at = free_at;
+	record(ln, r, NULL);
 }
 
 static void
@@ -96,11 +148,11 @@ retry_or_fail(struct lane *ln, struct outbox_row *r, const struct err *err,
 	snprintf(r->status, sizeof(r->status), "pending");
 	snprintf(r->last_error, sizeof(r->last_error), "%s", err->msg);
 	if (err->code != ERR_UNAVAILABLE ||
-	    now - r->created_at >= OUTBOX_GIVE_UP_SECONDS)
+	    tried_for(r->attempts, ln->ob->scale) >= OUTBOX_GIVE_UP_SECONDS)
 		snprintf(r->status, sizeof(r->status), "failed");
 	else
-		r->next_attempt_at = now + (time_t)(outbox_backoff(r->attempts) *
-		    ln->ob->scale + 0.5);
+		r->next_attempt_at = now + retry_delay(r->attempts,
+		    ln->ob->scale);
 	record(ln, r, NULL);
 }
 
@@ -112,11 +164,21 @@ send_row(struct lane *ln, struct outbox_row *r)
 	struct outbox *ob = ln->ob;
 	struct letter l;
 	struct err err;
-	time_t now = time(NULL);
+	time_t now = time(NULL), free_at = 0;
 	int rc;
 
 	err_clear(&err);
 	rc = letter_build(ob->svc, ln->st, r, &l, &err);
+	if (rc == 0) {
+		int claimed = claim(ln, r, now, &free_at);
+
+		if (claimed == 2)
+			defer(ln, r, &l, free_at);
+		if (claimed != 1) {
+			letter_release(&l);
+			return true;
+		}
+	}
 	r->attempts++;
 	if (rc == 1) {
 		/* Nothing to say any more: kept as dropped, with why. */
@@ -124,10 +186,6 @@ send_row(struct lane *ln, struct outbox_row *r)
 		snprintf(r->last_error, sizeof(r->last_error), "not sent: "
 		    "%.200s", err.msg);
 		record(ln, r, NULL);
-		letter_release(&l);
-		return true;
-	}
-	if (rc == 0 && !claim(ln, r)) {
 		letter_release(&l);
 		return true;
 	}

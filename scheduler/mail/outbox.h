@@ -12,9 +12,14 @@
  * club, sent over a kept SMTP connection (or into the Maildir), and then
  * marked sent; or retried with backoff (outbox_backoff()); or marked
  * failed, with the reason in last_error, after a permanent (5xx)
- * refusal, after OUTBOX_GIVE_UP_SECONDS of trying, or when there is
+ * refusal, after OUTBOX_GIVE_UP_SECONDS of trying (the waits between its
+ * attempts add up to that), or when there is
  * nothing to send any more (the member unsubscribed or left the club,
  * the meeting or occurrence was cancelled).
+ *
+ * A row addressed to a member waits, still pending and without counting
+ * as an attempt, while that member had --member-daily-cap messages sent
+ * in the last 24 hours (docs/email.md, "A daily cap per member").
  *
  * The worker is two threads ("lanes"), each with its own store
  * connection and SMTP connection, each sending the rows whose id modulo

@@ -29,7 +29,7 @@
 #include "err.h"
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -279,6 +279,22 @@ time_t store_outbox_next_due(struct store *s);
 /* Marks a pending row 'sending' just before it is handed to the server:
  * 1 when claimed, 0 when it is no longer pending (dropped meanwhile). */
 int store_outbox_claim(struct store *s, int64_t id, struct err *err);
+/*
+ * store_outbox_claim() for a row addressed to member_id, under the
+ * member daily cap (docs/email.md, "A daily cap per member"): the row is
+ * claimed only while the member has fewer than cap messages sent since
+ * now - window plus being sent.  The count and the claim are one
+ * transaction, so two lanes cannot both take a member's last place.
+ * Returns 1 claimed, 0 no longer pending, 2 capped (nothing written;
+ * *free_at is when a place frees: the cap-th most recent send turns
+ * window old), -1 with *err.  cap 0 or member_id 0: never capped.
+ */
+int store_outbox_claim_capped(struct store *s, int64_t id, int64_t member_id,
+    int cap, time_t now, time_t window, time_t *free_at, struct err *err);
+/* The last_error of a row the cap holds back starts with this. */
+#define OUTBOX_CAP_REASON "member daily cap"
+/* Pending rows the member daily cap holds back now. */
+int store_outbox_capped(struct store *s, int64_t *count, struct err *err);
 /* Rows a killed process left 'sending' go back to pending (they are
  * re-sent with the same Message-ID).  Returns how many. */
 int store_outbox_recover(struct store *s, struct err *err);

@@ -508,6 +508,18 @@ static const char SQL_NEXT_DUE[] =
 static const char SQL_CLAIM[] =
     "UPDATE outbox SET status = 'sending' WHERE id = ? AND"
     " status = 'pending'";
+/* The member daily cap: the rows of the member a lane holds, and the
+ * send at offset ?3 counting back from the most recent since ?2
+ * (outbox_member_sent, schema v7). */
+static const char SQL_CAP_SENDING[] =
+    "SELECT count(*) FROM outbox WHERE member_id = ?1"
+    " AND status = 'sending'";
+static const char SQL_CAP_NTH_SENT[] =
+    "SELECT sent_at FROM outbox WHERE member_id = ?1 AND status = 'sent'"
+    " AND sent_at > ?2 ORDER BY sent_at DESC LIMIT 1 OFFSET ?3";
+static const char SQL_CAPPED[] =
+    "SELECT count(*) FROM outbox WHERE status = 'pending'"
+    " AND last_error LIKE '" OUTBOX_CAP_REASON "%'";
 static const char SQL_RECOVER[] =
     "UPDATE outbox SET status = 'pending' WHERE status = 'sending'";
 static const char SQL_RESULT[] =
@@ -618,6 +630,74 @@ store_outbox_claim(struct store *s, int64_t id, struct err *err)
 	sqlite3_bind_int64(st, 1, id);
 	changed = sq_changes(s, st, err, "cannot claim a message");
 	return changed > 0 ? 1 : changed;
+}
+
+/* 1 when the member has no place left, with *free_at; 0; -1. */
+static int
+cap_reached(struct store *s, int64_t member_id, int cap, time_t now,
+    time_t window, time_t *free_at, struct err *err)
+{
+	sqlite3_stmt *st;
+	int64_t sending, nth;
+
+	if ((st = sq_cached(s, SQL_CAP_SENDING, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member_id);
+	if ((sending = sq_int(s, st, err, "cannot read the outbox")) < 0)
+		return -1;
+	if (sending >= cap) {
+		/* Only with cap 1 and the other lane sending to them: ask
+		 * again after that send, which then counts. */
+		*free_at = now + 1;
+		return 1;
+	}
+	if ((st = sq_cached(s, SQL_CAP_NTH_SENT, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(now - window));
+	sqlite3_bind_int64(st, 3, cap - 1 - sending);
+	if ((nth = sq_int(s, st, err, "cannot read the outbox")) < 0)
+		return -1;
+	if (nth == 0)
+		return 0;
+	*free_at = (time_t)nth + window;
+	return 1;
+}
+
+int
+store_outbox_claim_capped(struct store *s, int64_t id, int64_t member_id,
+    int cap, time_t now, time_t window, time_t *free_at, struct err *err)
+{
+	int rc;
+
+	if (cap <= 0 || member_id <= 0)
+		return store_outbox_claim(s, id, err);
+	if (store_begin(s, err) < 0)
+		return -1;
+	rc = cap_reached(s, member_id, cap, now, window, free_at, err);
+	if (rc == 0)
+		rc = store_outbox_claim(s, id, err);
+	else if (rc == 1)
+		rc = 2;
+	if (rc < 0 || store_commit(s, err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return rc;
+}
+
+int
+store_outbox_capped(struct store *s, int64_t *count, struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, SQL_CAPPED, err);
+	int64_t n;
+
+	if (st == NULL)
+		return -1;
+	if ((n = sq_int(s, st, err, "cannot count the outbox")) < 0)
+		return -1;
+	*count = n;
+	return 0;
 }
 
 int

@@ -285,6 +285,12 @@ static const char *const MIGRATIONS[] = {
 	"CREATE INDEX outbox_member ON outbox(member_id, status)"
 	"  WHERE member_id IS NOT NULL;"
 	"CREATE INDEX outbox_kind ON outbox(kind, club_id, status);",
+	/* 6 -> 7: the member daily cap reads a member's most recent sends
+	 * before each of their messages (docs/email.md, "A daily cap per
+	 * member"); this index answers that with at most cap entries, where
+	 * outbox_member would visit every message they were ever sent. */
+	"CREATE INDEX outbox_member_sent ON outbox(member_id, sent_at)"
+	"  WHERE status = 'sent' AND member_id IS NOT NULL;",
 };
 
 /* ==== statements ======================================================== */

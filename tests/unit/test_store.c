@@ -1,6 +1,7 @@
 /*
  * test_store.c - the SQLite store: schema migrations from an old file,
- * refusing a newer one, and conflicts that leave nothing behind.
+ * refusing a newer one, conflicts that leave nothing behind, and the
+ * member daily cap's count of a member's recent sends.
  *
  * Tests may speak SQL (the one exception to "SQL only in store.c"): the
  * old-schema fixture below is version 1 as it shipped, written by hand,
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -542,6 +544,101 @@ test_unassign_club(void)
 	store_close(s);
 }
 
+/* ==== the member daily cap ============================================= */
+
+/* Queues n rows for member (dedup "cap:<i>"), and reads them back in id
+ * order into rows. */
+static int
+queue_rows(struct store *s, int64_t member, int n, struct outbox_row *rows,
+    struct err *err)
+{
+	struct outbox_new q;
+	char dedup[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&q, 0, sizeof(q));
+		snprintf(dedup, sizeof(dedup), "cap:%d", i);
+		q.kind = KIND_WELCOME;
+		q.dedup = dedup;
+		q.member_id = member;
+		q.to = "capped@example.org";
+		CHECK(store_outbox_queue(s, &q, err) == 1);
+	}
+	return store_outbox_due(s, time(NULL) + 10, 1, 0, n, rows, err);
+}
+
+static void
+mark_sent(struct store *s, struct outbox_row *r, time_t at)
+{
+	struct err err;
+
+	err_clear(&err);
+	snprintf(r->status, sizeof(r->status), "sent");
+	r->sent_at = at;
+	CHECK(store_outbox_result(s, r, &err) == 0);
+}
+
+/* Sends in the window and rows being sent count; older sends do not;
+ * the place frees when the cap-th most recent send leaves the window. */
+static void
+test_member_cap(void)
+{
+	struct store *s;
+	struct err err;
+	struct club c = sample_club("Cap Club");
+	struct member m = sample_member("capped@example.org", 0, MODE_LOCAL);
+	struct outbox_row rows[6];
+	time_t now = time(NULL), free_at = 0;
+	const time_t day = 24 * 3600;
+	int64_t capped = -1;
+
+	s = open_new("cap.db", &err);
+	if (s == NULL)
+		return;
+	CHECK(store_club_insert(s, &c, &err) == 0);
+	m.assignment.club_id = c.id;
+	CHECK(store_member_insert(s, &m, &err) == 0);
+	CHECK(queue_rows(s, m.id, 6, rows, &err) == 6);
+	mark_sent(s, &rows[0], now - day - 10);	/* out of the window */
+	mark_sent(s, &rows[1], now - 100);
+	mark_sent(s, &rows[2], now - 50);
+	/* Two in the window: a third may go, and is being sent. */
+	CHECK(store_outbox_claim_capped(s, rows[3].id, m.id, 3, now, day,
+	    &free_at, &err) == 1);
+	/* Two sent + one sending: full, until now - 100 is a day old. */
+	CHECK(store_outbox_claim_capped(s, rows[4].id, m.id, 3, now, day,
+	    &free_at, &err) == 2);
+	CHECK(free_at == now - 100 + day);
+	/* Cap 2: full already by the most recent send alone. */
+	CHECK(store_outbox_claim_capped(s, rows[4].id, m.id, 2, now, day,
+	    &free_at, &err) == 2);
+	CHECK(free_at == now - 50 + day);
+	/* Cap 1 with a row being sent: asked again in a second. */
+	CHECK(store_outbox_claim_capped(s, rows[4].id, m.id, 1, now, day,
+	    &free_at, &err) == 2);
+	CHECK(free_at == now + 1);
+	/* A short window leaves only now - 50 in it: room for cap 3. */
+	CHECK(store_outbox_claim_capped(s, rows[4].id, m.id, 3, now, 60,
+	    &free_at, &err) == 1);
+	/* Cap 0, and rows without a member, are never capped. */
+	CHECK(store_outbox_claim_capped(s, rows[5].id, m.id, 0, now, day,
+	    &free_at, &err) == 1);
+	CHECK(store_outbox_claim_capped(s, rows[5].id, 0, 1, now, day,
+	    &free_at, &err) == 0);	/* claimed already: not pending */
+	/* Nothing is held back until a row says so. */
+	CHECK(store_outbox_capped(s, &capped, &err) == 0);
+	CHECK(capped == 0);
+	store_outbox_recover(s, &err);
+	snprintf(rows[5].status, sizeof(rows[5].status), "pending");
+	snprintf(rows[5].last_error, sizeof(rows[5].last_error),
+	    OUTBOX_CAP_REASON " (3 in 24 h)");
+	CHECK(store_outbox_result(s, &rows[5], &err) == 0);
+	CHECK(store_outbox_capped(s, &capped, &err) == 0);
+	CHECK(capped == 1);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -560,6 +657,7 @@ main(void)
 	RUN(test_duplicate_email_leaves_nothing);
 	RUN(test_not_found);
 	RUN(test_unassign_club);
+	RUN(test_member_cap);
 	rc = check_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
