@@ -59,8 +59,12 @@ queue_digest(struct store *st, int64_t club_id, const char *dedup_tail,
 	if (store_outbox_kind_state(st, KIND_SECRETARY_DIGEST, club_id,
 	    &pending, &last, err) < 0)
 		return -1;
-	if (pending)
-		return 0;	/* it is built when sent: it will list them */
+	/* A waiting digest is built when sent, so it will list them; but
+	 * an import's members are told at its end, not after the hour a
+	 * one-by-one digest may be waiting for (its digest lists them all,
+	 * and the waiting one, with nobody left to tell, is dropped). */
+	if (pending && batch <= 0)
+		return 0;
 	if (store_club_get(st, club_id, &c, err) < 0)
 		return -1;
 	snprintf(dedup, sizeof(dedup), "sdigest:%" PRId64 ":%s", club_id,

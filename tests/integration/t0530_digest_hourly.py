@@ -18,6 +18,8 @@ the hour between one-by-one digests is not scaled.
  T+1h-90s still nothing.
  T+1h+5s  exactly one digest 3, listing Max and Meg (and nobody told
           before); Nia, added then, waits for digest 3 + 1 h.
+          An import now (Zoe) is not held back by Nia's waiting digest:
+          its digest 4 goes at once and lists Zoe and Nia.
 """
 import datetime
 import os
@@ -104,7 +106,7 @@ def ref_ids():
 
 
 ALL = ["Mia One", "Ivo Import", "Ida Import", "Max Two", "Meg Three",
-       "Nia Four"]
+       "Nia Four", "Zoe Import"]
 T = datetime.datetime.utcnow().replace(microsecond=0)
 
 # ==== T: the first one-by-one member =======================================
@@ -181,6 +183,13 @@ waiting = rows(s, "pending")
 check(len(waiting) == 1 and d3 is not None and
       utc(waiting[0]["next_attempt_at"]) == d3 + HOUR,
       "until an hour after that digest", waiting)
+fin = import_members(s, "name,email,zip\nZoe Import,zoe@maple.test,60608\n")
+eq(fin.get("imported"), 1, "an import while a one-by-one digest waits")
+check(wait_for(lambda: len(digests()) >= 4, 20),
+      "the import's digest goes at once, not held back by the waiting one")
+if len(digests()) >= 4:
+    eq(names_in(digests()[3], ALL), ["Nia Four", "Zoe Import"],
+       "it lists the imported member and the one who was waiting")
 stop(s)
 SINK.stop()
 done()
