@@ -811,15 +811,12 @@ xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
  * it on.  Sets rq->client_ip to out and rq->via_proxy.
  */
 static void
-client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
-    size_t size)
+peer_ip(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-	char peer[64] = "unknown", one[64];
-	struct xff x;
-	size_t end, b;
+	char peer[64] = "unknown";
 
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
@@ -830,6 +827,17 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 		    sizeof(peer));
 	if (!text_ip_normalize(peer, out, size))
 		snprintf(out, size, "%s", peer);
+}
+
+static void
+client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
+    size_t size)
+{
+	char one[64];
+	struct xff x;
+	size_t end, b;
+
+	peer_ip(conn, out, size);
 	rq->client_ip = out;
 	rq->via_proxy = is_trusted_proxy(rq->cfg, out);
 	if (!rq->via_proxy)
@@ -914,6 +922,51 @@ query_params(const char *q)
 }
 
 /*
+ * What a connection keeps between its requests: the request under way.
+ * libmicrohttpd 0.9.75 does not call on_completed() for a request whose
+ * query exhausted its memory pool (see on_uri()), only on_connection()
+ * when the connection closes: that request is ended there.  All
+ * callbacks of a connection run in its worker thread.
+ */
+struct http_conn {
+	struct request *rq;	/* not yet ended, or NULL */
+};
+
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void request_drop(struct request *rq);
+
+/* A request's state, with its id; ended by request_end(). */
+static struct request *
+request_new(struct http_server *srv, struct MHD_Connection *conn)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+	struct http_conn *hc = conn_of(conn);
+
+	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+	buf_init(&rq->body);
+	rq->srv = srv;
+	rq->conn = conn;
+	rq->cfg = srv->cfg;
+	rq->svc = srv->svc;
+	request_id_new(rq);
+	if (hc) {
+		/* One that libmicrohttpd dropped: it never answered it. */
+		if (hc->rq)
+			request_drop(hc->rq);
+		hc->rq = rq;
+	}
+	return rq;
+}
+
+/*
  * libmicrohttpd calls this once per request with the raw target (path and
  * query, nothing decoded), before it parses the query; what it returns is
  * the request's *con_cls, freed in on_completed().  So every request has
@@ -927,24 +980,17 @@ query_params(const char *q)
  * This callback runs on the very buffer libmicrohttpd parses next, so
  * ending the string after the '?' leaves it no parameters to store.
  * NEEDSWORK: a NUL byte before the '?' hides the query from strchr() here;
- * such a request still waits for the idle timeout on 0.9.75.
+ * such a request still gets no answer from 0.9.75, and is closed at the
+ * idle timeout (and logged and freed by on_connection()).
  */
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct http_server *srv = cls;
-	struct request *rq = xcalloc(1, sizeof(*rq));
+	struct request *rq = request_new(cls, conn);
 	size_t n = strlen(uri);
 	char *q = strchr(uri, '?');
 
-	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-	buf_init(&rq->body);
-	rq->srv = srv;
-	rq->conn = conn;
-	rq->cfg = srv->cfg;
-	rq->svc = srv->svc;
 	rq->target_end = uri + n;
-	request_id_new(rq);
 	if (n > HTTP_MAX_URI || (q && query_params(q + 1) > HTTP_MAX_ARGS)) {
 		rq->uri_too_long = true;
 		if (q)
@@ -1102,7 +1148,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	if (rq == NULL) {
 		/* Not from on_uri(): never so with libmicrohttpd 0.9.75. */
-		rq = on_uri(srv, "", conn);
+		rq = request_new(srv, conn);
 		*con_cls = rq;
 	}
 	if (!rq->started) {
@@ -1216,8 +1262,6 @@ request_log(struct request *rq, enum MHD_RequestTerminationCode toe)
 	char status[12], ms[32], bytes[24];
 	struct timespec t1;
 
-	if (!rq->started)
-		client_ip(rq->conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	snprintf(status, sizeof(status), "%u", rq->status);
 	snprintf(ms, sizeof(ms), "%.1f", (double)(t1.tv_sec -
@@ -1229,6 +1273,31 @@ request_log(struct request *rq, enum MHD_RequestTerminationCode toe)
 	    "bytes", bytes, "end", end_name(toe), NULL);
 }
 
+/* Logs rq and frees it. */
+static void
+request_end(struct request *rq, enum MHD_RequestTerminationCode toe)
+{
+	struct http_conn *hc = conn_of(rq->conn);
+
+	request_log(rq, toe);
+	if (hc && hc->rq == rq)
+		hc->rq = NULL;
+	buf_release(&rq->body);
+	free(rq);
+}
+
+/* Ends a request libmicrohttpd dropped; only the peer is known of its
+ * client, its headers may be gone. */
+static void
+request_drop(struct request *rq)
+{
+	if (rq->client_ip == NULL) {
+		peer_ip(rq->conn, rq->ip_buf, sizeof(rq->ip_buf));
+		rq->client_ip = rq->ip_buf;
+	}
+	request_end(rq, MHD_REQUEST_TERMINATED_WITH_ERROR);
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -1236,13 +1305,30 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct request *rq = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	if (rq == NULL)
 		return;
-	request_log(rq, toe);
-	buf_release(&rq->body);
-	free(rq);
+	if (!rq->started)
+		client_ip(conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
+	request_end(rq, toe);
 	*con_cls = NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_conn *hc = *socket_context;
+
+	(void)cls;
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = xcalloc(1, sizeof(struct http_conn));
+		return;
+	}
+	if (hc && hc->rq)
+		request_drop(hc->rq);
+	free(hc);
+	*socket_context = NULL;
 }
 
 /* libmicrohttpd's own messages (say the 431 it sends itself for headers
@@ -1321,6 +1407,7 @@ http_start(const struct config *cfg, struct service *svc,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		err_set(err, ERR_UNAVAILABLE, "cannot listen on %s: %s",
