@@ -128,13 +128,11 @@ def main():
     nginx = find("nginx")
     wrk_bin = find("wrk")
     if nginx is None or wrk_bin is None:
-        print("bench_http: skipped: %s missing; run tools/setup.sh bench"
-              % " and ".join(x for x, p in (("nginx", nginx), ("wrk", wrk_bin))
-                             if p is None))
-        return
+        sys.exit("bench_http: %s missing; run tools/setup.sh bench"
+                 % " and ".join(x for x, p in (("nginx", nginx),
+                                               ("wrk", wrk_bin)) if p is None))
     if not os.access(BIN, os.X_OK):
-        print("bench_http: skipped: no binary at %s (run make)" % BIN)
-        return
+        sys.exit("bench_http: no binary at %s (run make)" % BIN)
     tmp = tempfile.mkdtemp(prefix="clubmatch-bench-http-")
     # nginx started as root runs its workers as nobody: let them read.
     os.chmod(tmp, 0o755)

@@ -15,7 +15,7 @@ and the ratio kept / new-conn.  Each figure is the median of 3 rounds.
 The sink is Python, so it is usually the bottleneck: "kept" close to
 "ceiling" means the transport adds little.  Not a pass/fail test.
 
-    make && make units && /usr/bin/python3 bench/bench_mail.py [N]
+    make benches && /usr/bin/python3 bench/bench_mail.py [N]
 """
 import os
 import statistics
@@ -79,7 +79,7 @@ def mailsend_rate(sink, n, *extra):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     if not os.access(MAILSEND, os.X_OK):
-        sys.exit("bench_mail: build %s first (make units)" % MAILSEND)
+        sys.exit("bench_mail: build %s first (make benches)" % MAILSEND)
     dump = tempfile.mkdtemp(prefix="bench-mail-")
     subprocess.run([MAILSEND, "--maildir", os.path.join(dump, "md"),
                     "--dump", dump], check=True, capture_output=True)

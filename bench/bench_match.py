@@ -85,10 +85,10 @@ def on_generated_data(name, prefix, bench):
     """Runs bench(tmp, env, clubs, members) on generated data: a new
     temporary directory (prefix) holding the seeded CSV files of
     write_csvs(), and the environment without CLUBMATCH_*; then removes
-    the directory.  Only says it skipped when BIN is not built."""
+    the directory.  Exits non-zero when BIN is not built (bench/run.sh
+    then fails)."""
     if not os.access(BIN, os.X_OK):
-        print("%s: skipped: no binary at %s (run make)" % (name, BIN))
-        return
+        sys.exit("%s: no binary at %s (run make)" % (name, BIN))
     rnd = random.Random(20240601)
     zips = read_zips()
     tmp = tempfile.mkdtemp(prefix=prefix)

@@ -4,7 +4,9 @@
 
 #include "err.h"
 
-static void
+/* The format attribute lets the compiler check the callers' formats
+ * through this one (clang's -Wformat-nonliteral). */
+static void __attribute__((format(printf, 4, 0)))
 err_vset(struct err *e, enum err_code code, const char *field,
     const char *fmt, va_list ap)
 {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "club.h"
 #include "csv.h"
@@ -197,6 +198,22 @@ member_row(struct service *svc, struct store *st, struct column *cols,
 	return -1;
 }
 
+/* Rows commit together in batches (docs/operations.md, "Importing"): one
+ * transaction per row spends most of an import writing and syncing the
+ * log.  A batch ends after so many rows or so long, whichever comes
+ * first, so that a server sharing the database never waits long for the
+ * write lock. */
+#define BATCH_ROWS 1000
+#define BATCH_MS 100
+
+struct batch {
+	bool open;
+	long rows;			/* rows read in it */
+	long first_line;		/* where it started */
+	struct timespec started;
+	struct importer_counts before;	/* the counts when it started */
+};
+
 struct importer {
 	struct column cols[8];	/* the header's columns */
 	int width;		/* fields of the header row, 0: none yet */
@@ -304,12 +321,94 @@ record_text(const char *text, size_t len, long from, long to,
 	*out_len = b - a;
 }
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static int
+batch_open(struct importer *im, struct store *st, struct batch *b,
+    long line, struct err *err)
+{
+	if (b->open)
+		return 0;
+	if (store_batch_begin(st, err) < 0)
+		return -1;
+	b->open = true;
+	b->rows = 0;
+	b->first_line = line;
+	b->before = im->n;
+	clock_gettime(CLOCK_MONOTONIC, &b->started);
+	return 0;
+}
+
+/* Commits the batch; when that fails none of its rows were kept, so the
+ * counts go back to where it began and the caller stops the run (a
+ * second run of the file takes them, docs/operations.md). */
+static int
+batch_close(struct importer *im, struct store *st, struct batch *b,
+    long *bad_line, struct err *err)
+{
+	struct err why;
+
+	if (!b->open)
+		return 0;
+	b->open = false;
+	err_clear(&why);
+	if (store_batch_commit(st, &why) == 0)
+		return 0;
+	im->n = b->before;
+	*bad_line = b->first_line;
+	return err_set(err, why.code == ERR_UNAVAILABLE ? ERR_UNAVAILABLE :
+	    ERR_INTERNAL, "the rows from line %ld on were not imported (%s): "
+	    "run the file again, the rows before are kept", b->first_line,
+	    why.msg);
+}
+
+/* One data row: 0 taken, 1 already imported, -1 rejected with *row. */
+static int
+take_row(struct importer *im, struct service *svc, struct store *st,
+    char **fields, int n, struct err *row)
+{
+	if (n < 0 || check_width(fields, n, im->width, row) < 0)
+		return -1;
+	return im->clubs ? club_row(svc, st, im->cols, fields, n, row) :
+	    member_row(svc, st, im->cols, fields, n, im->match, im->batch,
+	    row);
+}
+
+static void
+count_row(struct importer *im, int rc, const struct err *row, long line,
+    const char *text, size_t len, long from, long to,
+    const struct importer_report *rep)
+{
+	const char *t;
+	size_t tl;
+
+	if (rc == 1) {
+		im->n.already++;
+	} else if (rc < 0) {
+		im->n.rejected++;
+		record_text(text, len, from, to, &t, &tl);
+		if (rep && rep->rejected)
+			rep->rejected(rep->arg, line, row, t, tl);
+	} else {
+		im->n.taken++;
+	}
+}
+
 static int
 feed(struct importer *im, struct service *svc, struct store *st, FILE *f,
     const char *text, size_t len, const struct importer_report *rep,
     long *bad_line, struct err *err)
 {
 	struct csv *c = csv_new(f);
+	struct batch b = { 0 };
 	char **fields;
 	long line = 0, before;
 	int n, rc = -1;
@@ -326,31 +425,23 @@ feed(struct importer *im, struct service *svc, struct store *st, FILE *f,
 			break;
 		line += im->next_line - 1;
 		im->n.rows++;
-		if (n > 0)
-			n = check_width(fields, n, im->width, &row) < 0 ? -1 : n;
-		if (n > 0) {
-			n = im->clubs ? club_row(svc, st, im->cols, fields, n,
-			    &row) : member_row(svc, st, im->cols, fields, n,
-			    im->match, im->batch, &row);
+		if (batch_open(im, st, &b, line, err) < 0) {
+			*bad_line = line;
+			goto out_free;
 		}
-		if (n == 1) {
-			im->n.already++;
-		} else if (n < 0) {
-			const char *t;
-			size_t tl;
-
-			im->n.rejected++;
-			record_text(text, len, before, csv_offset(c), &t, &tl);
-			if (rep && rep->rejected)
-				rep->rejected(rep->arg, line, &row, t, tl);
-		} else {
-			im->n.taken++;
-		}
+		n = take_row(im, svc, st, fields, n, &row);
+		count_row(im, n, &row, line, text, len, before, csv_offset(c),
+		    rep);
 		if (rep && rep->progress)
 			rep->progress(rep->arg, csv_offset(c));
+		if ((++b.rows >= BATCH_ROWS || ms_since(&b.started) >=
+		    BATCH_MS) && batch_close(im, st, &b, bad_line, err) < 0)
+			goto out_free;
 	}
-	rc = 0;
+	rc = batch_close(im, st, &b, bad_line, err);
 out_free:
+	if (b.open)
+		store_batch_rollback(st);
 	csv_free(c);
 	return rc;
 }

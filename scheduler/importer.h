@@ -7,9 +7,9 @@
  * several pieces (the console sends a big file in chunks): the first
  * piece starts with the header row, the run keeps its columns, and the
  * physical line numbers go on across the pieces.  Every row goes
- * through the same service call as the HTTP API, one transaction per
- * row, so a bad row is reported (line, field, reason) and the good ones
- * are kept; a row stored before with the same data (the file is run
+ * through the same service call as the HTTP API, as a savepoint of a
+ * batch of rows committed together (store_batch_begin()), so a bad row
+ * is reported (line, field, reason) and the good ones are kept; a row stored before with the same data (the file is run
  * again after a crash) is counted apart as "already imported".
  *
  * A struct importer is used by one thread at a time (the caller locks).

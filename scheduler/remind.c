@@ -228,7 +228,7 @@ struct ids {
 };
 
 static int
-collect(const struct meeting *m, void *arg)
+collect_id(int64_t id, int seq, void *arg)
 {
 	struct ids *x = arg;
 
@@ -237,9 +237,29 @@ collect(const struct meeting *m, void *arg)
 		x->id = xrealloc(x->id, x->cap * sizeof(*x->id));
 		x->seq = xrealloc(x->seq, x->cap * sizeof(*x->seq));
 	}
-	x->id[x->n] = m->id;
-	x->seq[x->n++] = m->sequence;
+	x->id[x->n] = id;
+	x->seq[x->n++] = seq;
 	return 0;
+}
+
+static int
+collect(const struct meeting *m, void *arg)
+{
+	return collect_id(m->id, m->sequence, arg);
+}
+
+/* The meetings a top-up visits: all of them when a meeting changed or
+ * the horizon moved, else only those with new invitations (an import
+ * invites thousands of members to a few meetings). */
+static int
+collect_changed(struct store *st, const struct horizon *h, bool moved,
+    struct ids *x, struct err *err)
+{
+	if (moved)
+		return store_meeting_each(st, 0, false, collect, x, err) < 0 ?
+		    -1 : 0;
+	return store_remind_meetings_since(st, h->done_inv, collect_id, x,
+	    err);
 }
 
 /* Tops up one meeting's rows: the occurrences that entered the horizon
@@ -317,6 +337,7 @@ remind_tick(struct service *svc, struct store *st, time_t now,
 	struct ids x = { NULL, NULL, 0, 0 };
 	int64_t gen, queued = 0;
 	size_t i;
+	bool moved;
 	int rc = 0;
 
 	if (service_config(svc)->no_reminders)
@@ -329,10 +350,11 @@ remind_tick(struct service *svc, struct store *st, time_t now,
 	h.done_inv = store_remind_meta(st, "remind_inv", 0);
 	if (gen < 0 || h.inv < 0)
 		return err_set(err, ERR_UNAVAILABLE, "cannot read the store");
-	if (gen == store_remind_meta(st, "remind_gen", -1) &&
-	    h.inv == h.done_inv && h.until <= h.done_until)
+	moved = gen != store_remind_meta(st, "remind_gen", -1) ||
+	    h.until > h.done_until;
+	if (!moved && h.inv == h.done_inv)
 		return 0;	/* nothing moved: the idle path */
-	if (store_meeting_each(st, 0, false, collect, &x, err) < 0)
+	if (collect_changed(st, &h, moved, &x, err) < 0)
 		rc = -1;
 	for (i = 0; rc == 0 && i < x.n; i++)
 		rc = topup_meeting(svc, st, x.id[i], x.seq[i], &h, &queued,

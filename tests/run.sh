@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh BUILD_DIR... - run every test against each build and tally.
 #
-# Every test program prints TAP-style lines ("ok - name" / "not ok - name").
+# Every test program prints TAP-style lines ("ok - name" / "not ok - name",
+# and "skip - name: reason" for a check this machine cannot run, which
+# counts neither way and is listed before the tally).
 # A program that exits non-zero without reporting a failure (a crash, a
 # sanitizer report) counts as one more failure.  Unit tests are
 # build/tests/test_*; integration tests are tests/integration/t*.py (run by
@@ -13,6 +15,7 @@ top=$(pwd)
 passed=0
 failed=0
 log=$(mktemp)
+skips=$(mktemp)
 
 tally() {	# tally NAME COMMAND...
 	name=$1
@@ -22,11 +25,12 @@ tally() {	# tally NAME COMMAND...
 	cat "$log"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
+	grep '^skip - ' "$log" | sed "s|^|$name: |" >>"$skips"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
 		f=1
 	fi
-	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && ! grep -q '^skip - ' "$log"; then
 		echo "not ok - $name reported nothing"
 		f=1
 	fi
@@ -58,6 +62,10 @@ if [ -n "${FUZZ_BUILD:-}" ]; then
 	echo "# === fuzz corpora: $FUZZ_BUILD ==="
 	tally "tests/fuzz/corpus.sh" tests/fuzz/corpus.sh "$FUZZ_BUILD"
 fi
-rm -f "$log"
+if [ -s "$skips" ]; then
+	echo "# $(wc -l <"$skips") skipped (not counted as passed):"
+	sed 's/^/#   /' "$skips"
+fi
+rm -f "$log" "$skips"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,7 +3,9 @@
 #
 #   tools/setup.sh build   compiler and libraries (make run)
 #   tools/setup.sh test    + test tools: SMTP server, calendar parsers, Chromium,
-#                          clang (libFuzzer: make fuzz, and make test)
+#                          clang (libFuzzer: make fuzz, and make test),
+#                          systemd (only for systemd-analyze verify of the
+#                          docs/ units; a minimal Debian has no systemd)
 #   tools/setup.sh bench   + nginx and wrk, for the benchmark's baseline only
 #
 # Runs apt-get (through sudo when not root) only when a package is missing,
@@ -15,7 +17,7 @@ libical-dev libcurl4-openssl-dev libjansson-dev libssl-dev tzdata
 ca-certificates libgmime-3.0-dev"
 TEST="python3 faketime python3-aiosmtpd python3-icalendar python3-dateutil
 python3-selenium chromium chromium-driver fonts-liberation sqlite3 curl
-procps dovecot-imapd openssl clang"
+procps dovecot-imapd openssl clang systemd"
 BENCH="nginx-light wrk"
 
 case "${1:-build}" in

@@ -16,38 +16,8 @@
 	var state = { token: null, generation: 0, clubs: [], sort: 'name',
 		desc: false, tasks: null };
 
-	function $(id) { return document.getElementById(id); }
-
-	function h(tag, attrs) {
-		var el = document.createElement(tag), k, i, c;
-		for (k in attrs || {}) {
-			if (!Object.prototype.hasOwnProperty.call(attrs, k) ||
-			    attrs[k] === null || attrs[k] === undefined ||
-			    attrs[k] === false)
-				continue;
-			if (k === 'class')
-				el.className = attrs[k];
-			else if (k === 'text')
-				el.textContent = attrs[k];
-			else if (k.slice(0, 2) === 'on')
-				el.addEventListener(k.slice(2), attrs[k]);
-			else
-				el.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
-		}
-		for (i = 2; i < arguments.length; i++) {
-			c = arguments[i];
-			if (c === null || c === undefined || c === false)
-				continue;
-			el.appendChild(typeof c === 'string' || typeof c === 'number' ?
-			    document.createTextNode(String(c)) : c);
-		}
-		return el;
-	}
-
-	function clear(el) {
-		while (el.firstChild)
-			el.removeChild(el.firstChild);
-	}
+	/* The DOM helpers (web/dom.js). */
+	var $ = clubmatchDom.$, h = clubmatchDom.h, clear = clubmatchDom.clear;
 
 	function say(text) { $('alert').textContent = ''; $('msg').textContent = text; }
 	function alarm(text) { $('msg').textContent = ''; $('alert').textContent = text; }

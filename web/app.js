@@ -23,39 +23,8 @@
 		generation: 0		/* bumped on sign-out: late answers are dropped */
 	};
 
-	function $(id) { return document.getElementById(id); }
-
-	/* h('p', {class: 'x'}, 'text', child...) - builds an element. */
-	function h(tag, attrs) {
-		var el = document.createElement(tag), k, i, c;
-		for (k in attrs || {}) {
-			if (!Object.prototype.hasOwnProperty.call(attrs, k) ||
-			    attrs[k] === null || attrs[k] === undefined ||
-			    attrs[k] === false)
-				continue;
-			if (k === 'class')
-				el.className = attrs[k];
-			else if (k === 'text')
-				el.textContent = attrs[k];
-			else if (k.slice(0, 2) === 'on')
-				el.addEventListener(k.slice(2), attrs[k]);
-			else
-				el.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
-		}
-		for (i = 2; i < arguments.length; i++) {
-			c = arguments[i];
-			if (c === null || c === undefined || c === false)
-				continue;
-			el.appendChild(typeof c === 'string' ?
-			    document.createTextNode(c) : c);
-		}
-		return el;
-	}
-
-	function clear(el) {
-		while (el.firstChild)
-			el.removeChild(el.firstChild);
-	}
+	/* The DOM helpers (web/dom.js). */
+	var $ = clubmatchDom.$, h = clubmatchDom.h, clear = clubmatchDom.clear;
 
 	/* ==== messages ===================================================== */
 	var msgTimer = null;

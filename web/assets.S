@@ -15,6 +15,7 @@ web_##name##_end: \
 
 ASSET(secretary_html, "web/secretary.html")
 ASSET(app_js, "web/app.js")
+ASSET(dom_js, "web/dom.js")
 ASSET(app_css, "web/app.css")
 ASSET(admin_html, "web/admin.html")
 ASSET(admin_js, "web/admin.js")

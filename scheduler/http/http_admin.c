@@ -10,7 +10,6 @@
 #include "member.h"
 #include "stats.h"
 #include "text.h"
-#include "xalloc.h"
 
 extern const char web_admin_html_start[], web_admin_html_end[];
 extern const char web_admin_js_start[], web_admin_js_end[];
@@ -201,27 +200,10 @@ h_map(struct request *rq, struct response *rs)
 
 /* ==== the page ========================================================== */
 static void
-reply_file(struct response *rs, const char *start, const char *end,
-    const char *type)
-{
-	size_t len = (size_t)(end - start);
-	char *copy = xmalloc(len + 1);
-
-	memcpy(copy, start, len);
-	copy[len] = '\0';
-	http_add_header(rs, "Cache-Control", "no-cache");
-	/* Everything the page needs comes from this server. */
-	http_add_header(rs, "Content-Security-Policy", "default-src 'self'; "
-	    "img-src 'self' data:; frame-ancestors 'none'");
-	http_add_header(rs, "Referrer-Policy", "no-referrer");
-	http_reply_take(rs, 200, type, copy, len);
-}
-
-static void
 h_page(struct request *rq, struct response *rs)
 {
 	(void)rq;
-	reply_file(rs, web_admin_html_start, web_admin_html_end,
+	http_web_file(rs, web_admin_html_start, web_admin_html_end,
 	    "text/html; charset=utf-8");
 }
 
@@ -229,7 +211,7 @@ static void
 h_js(struct request *rq, struct response *rs)
 {
 	(void)rq;
-	reply_file(rs, web_admin_js_start, web_admin_js_end,
+	http_web_file(rs, web_admin_js_start, web_admin_js_end,
 	    "text/javascript; charset=utf-8");
 }
 
@@ -237,7 +219,7 @@ static void
 h_css(struct request *rq, struct response *rs)
 {
 	(void)rq;
-	reply_file(rs, web_admin_css_start, web_admin_css_end,
+	http_web_file(rs, web_admin_css_start, web_admin_css_end,
 	    "text/css; charset=utf-8");
 }
 

@@ -120,6 +120,13 @@ void http_page_reply(struct response *rs, unsigned status, struct buf *b);
 void http_page_message(struct response *rs, unsigned status,
     const char *title, const char *msg);
 
+/* ---- the pages' files (http_web.c) ---------------------------------- */
+/* Replies 200 with a copy of the embedded file [start, end) as type,
+ * with the headers every page's file gets (no-cache, a CSP that lets
+ * the page load from this server only, no referrer). */
+void http_web_file(struct response *rs, const char *start, const char *end,
+    const char *type);
+
 /* ---- requests ----------------------------------------------------------- */
 /* The JSON object in the body (a new reference), or NULL after replying
  * 400/415.  An empty body reads as {} when empty_ok. */

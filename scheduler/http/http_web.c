@@ -1,6 +1,8 @@
 /*
  * http_web.c - the secretary dashboard's files (docs/dashboard.md), served
- * from the copies embedded at build time (web/assets.S).
+ * from the copies embedded at build time (web/assets.S), and
+ * http_web_file(), which the organizer's console (http_admin.c) serves
+ * its own files with.
  */
 #include <string.h>
 
@@ -9,10 +11,11 @@
 
 extern const char web_secretary_html_start[], web_secretary_html_end[];
 extern const char web_app_js_start[], web_app_js_end[];
+extern const char web_dom_js_start[], web_dom_js_end[];
 extern const char web_app_css_start[], web_app_css_end[];
 
-static void
-reply_asset(struct response *rs, const char *start, const char *end,
+void
+http_web_file(struct response *rs, const char *start, const char *end,
     const char *type)
 {
 	size_t len = (size_t)(end - start);
@@ -32,7 +35,7 @@ static void
 h_page(struct request *rq, struct response *rs)
 {
 	(void)rq;
-	reply_asset(rs, web_secretary_html_start, web_secretary_html_end,
+	http_web_file(rs, web_secretary_html_start, web_secretary_html_end,
 	    "text/html; charset=utf-8");
 }
 
@@ -40,7 +43,16 @@ static void
 h_js(struct request *rq, struct response *rs)
 {
 	(void)rq;
-	reply_asset(rs, web_app_js_start, web_app_js_end,
+	http_web_file(rs, web_app_js_start, web_app_js_end,
+	    "text/javascript; charset=utf-8");
+}
+
+/* The DOM helpers, loaded by this page and the console's (/admin). */
+static void
+h_dom_js(struct request *rq, struct response *rs)
+{
+	(void)rq;
+	http_web_file(rs, web_dom_js_start, web_dom_js_end,
 	    "text/javascript; charset=utf-8");
 }
 
@@ -48,7 +60,7 @@ static void
 h_css(struct request *rq, struct response *rs)
 {
 	(void)rq;
-	reply_asset(rs, web_app_css_start, web_app_css_end,
+	http_web_file(rs, web_app_css_start, web_app_css_end,
 	    "text/css; charset=utf-8");
 }
 
@@ -56,6 +68,7 @@ const struct route http_web_routes[] = {
 	{ "GET", "/secretary", ACCESS_PUBLIC, h_page },
 	{ "GET", "/secretary/", ACCESS_PUBLIC, h_page },
 	{ "GET", "/secretary/app.js", ACCESS_PUBLIC, h_js },
+	{ "GET", "/secretary/dom.js", ACCESS_PUBLIC, h_dom_js },
 	{ "GET", "/secretary/app.css", ACCESS_PUBLIC, h_css },
 };
 const size_t http_web_nroutes = sizeof(http_web_routes) /

@@ -53,6 +53,18 @@ int store_begin(struct store *s, struct err *err);
 int store_commit(struct store *s, struct err *err);
 void store_rollback(struct store *s);
 
+/* A batch of changes in one transaction, for imports (docs/operations.md,
+ * "Importing"): between store_batch_begin() and store_batch_commit(),
+ * each store_begin() .. store_commit() is a savepoint, and
+ * store_rollback() undoes only the change it ends, so a refused row is
+ * refused alone and the rows around it commit together.  Outside a change
+ * store_rollback() is a no-op, as ever; only store_batch_rollback() drops
+ * the batch.  store_batch_commit() fails (-1 with *err, nothing kept) when
+ * SQLite ended the transaction itself (a full disk, an I/O error). */
+int store_batch_begin(struct store *s, struct err *err);
+int store_batch_commit(struct store *s, struct err *err);
+void store_batch_rollback(struct store *s);
+
 /* A counter that grows whenever clubs or meetings change, in any process:
  * caches of clubs compare it to decide when to rebuild. */
 int64_t store_generation(struct store *s);
@@ -425,6 +437,12 @@ int store_remind_meta_put(struct store *s, const char *key, int64_t value,
 /* The largest invitation id (0: none), -1 on failure: grows when anyone
  * is invited. */
 int64_t store_invitation_max_id(struct store *s);
+/* Calls fn with the id and sequence of each live meeting that has an
+ * invitation with id > after_invitation, in id order: the meetings a
+ * top-up must visit when only invitations were added. */
+int store_remind_meetings_since(struct store *s, int64_t after_invitation,
+    int (*fn)(int64_t meeting_id, int sequence, void *arg), void *arg,
+    struct err *err);
 /* One invited member who may be reminded. */
 struct remind_invitee {
 	int64_t invitation_id;

@@ -29,6 +29,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt **st;		/* store_sqlite.c's statement table */
 	int schema_found;		/* user_version before migration */
+	bool batch;			/* inside store_batch_begin() */
+	bool savepoint;			/* a change open inside the batch */
 	struct sq_slot cache[SQ_CACHE_SLOTS];
 };
 
@@ -40,10 +42,22 @@ sqlite3_stmt *sq_cached(struct store *s, const char *sql, struct err *err);
  * ERR_INTERNAL with SQLite's message; returns -1. */
 int sq_fail(struct store *s, struct err *err, const char *what);
 void sq_text(sqlite3_stmt *st, int i, const char *v);	/* NULL binds NULL */
+/* Binds id, or NULL for 0 (or less): the column is a foreign key and 0
+ * means none. */
+void sq_id(sqlite3_stmt *st, int i, int64_t id);
 void sq_col(sqlite3_stmt *st, int i, char *out, size_t size);
 /* Runs a statement that returns no rows and resets it. */
 int sq_done(struct store *s, sqlite3_stmt *st, struct err *err,
     const char *what);
+/* As sq_done(), and returns the rows the statement changed (0 or more),
+ * or -1 with *err. */
+int sq_changes(struct store *s, sqlite3_stmt *st, struct err *err,
+    const char *what);
+/* Runs sql (a string with static storage) of the form
+ * "UPDATE ... SET x = ?1 WHERE id = ?2" for row id and value v (NULL
+ * sets NULL). */
+int sq_set_text(struct store *s, const char *sql, int64_t id,
+    const char *v, struct err *err, const char *what);
 /* Steps st to its end calling row() (> 0 stops, < 0 fails); returns the
  * rows visited or -1. */
 int sq_walk(struct store *s, sqlite3_stmt *st,
@@ -51,6 +65,11 @@ int sq_walk(struct store *s, sqlite3_stmt *st,
     struct err *err);
 /* The first row of st into fill(); ERR_NOT_FOUND naming what when none. */
 int sq_one(struct store *s, sqlite3_stmt *st,
+    void (*fill)(sqlite3_stmt *st, void *out), void *out, const char *what,
+    struct err *err);
+/* As sq_one(), for sql (a string with static storage) whose only
+ * parameter is the id of the row. */
+int sq_one_id(struct store *s, const char *sql, int64_t id,
     void (*fill)(sqlite3_stmt *st, void *out), void *out, const char *what,
     struct err *err);
 /* A single integer answer (count(*), ...), or -1 with *err. */

@@ -51,13 +51,8 @@ int
 store_join_set_hash(struct store *s, int64_t id, const char *hash,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_JOIN_SET_HASH, err);
-
-	if (st == NULL)
-		return -1;
-	sq_text(st, 1, hash);
-	sqlite3_bind_int64(st, 2, id);
-	return sq_done(s, st, err, "cannot store the sign-up's token");
+	return sq_set_text(s, SQL_JOIN_SET_HASH, id, hash, err,
+	    "cannot store the sign-up's token");
 }
 
 static void
@@ -84,12 +79,7 @@ int
 store_join_get(struct store *s, int64_t id, struct join *out,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_JOIN_GET, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return sq_one(s, st, join_fill, out, "sign-up", err);
+	return sq_one_id(s, SQL_JOIN_GET, id, join_fill, out, "sign-up", err);
 }
 
 int64_t
@@ -116,9 +106,7 @@ store_join_use(struct store *s, int64_t id, int64_t member_id, time_t now,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 2, member_id);
 	sqlite3_bind_int64(st, 3, id);
-	if (sq_done(s, st, err, "cannot mark the sign-up used") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
+	return sq_changes(s, st, err, "cannot mark the sign-up used");
 }
 
 static const char SQL_JOIN_SET_MEMBER[] =

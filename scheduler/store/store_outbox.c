@@ -88,9 +88,7 @@ store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
 	sqlite3_bind_int64(st, 6, club_id);
 	sqlite3_bind_int64(st, 7, k->not_before > now ?
 	    (sqlite3_int64)k->not_before : now);
-	if (sq_done(s, st, err, "cannot queue messages") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
+	return sq_changes(s, st, err, "cannot queue messages");
 }
 
 int
@@ -182,16 +180,27 @@ invitation_from_row(sqlite3_stmt *st, void *out)
 	sq_col(st, 11, i->tag, sizeof(i->tag));
 }
 
-int
-store_invitation_get(struct store *s, int64_t id, struct invitation *out,
+/* The row of sql, whose ?1 is an id and ?2 a text, as an invitation. */
+static int
+invitation_one(struct store *s, const char *sql, int64_t id,
+    const char *text, const char *what, struct invitation *out,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_INVITATION_GET, err);
+	sqlite3_stmt *st = sq_cached(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	return sq_one(s, st, invitation_from_row, out, "invitation", err);
+	sq_text(st, 2, text);
+	return sq_one(s, st, invitation_from_row, out, what, err);
+}
+
+int
+store_invitation_get(struct store *s, int64_t id, struct invitation *out,
+    struct err *err)
+{
+	return sq_one_id(s, SQL_INVITATION_GET, id, invitation_from_row, out,
+	    "invitation", err);
 }
 
 int
@@ -210,26 +219,16 @@ int
 store_invitation_by_uid(struct store *s, int64_t member_id, const char *uid,
     struct invitation *out, struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_INVITATION_UID, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, member_id);
-	sq_text(st, 2, uid);
-	return sq_one(s, st, invitation_from_row, out, "invitation", err);
+	return invitation_one(s, SQL_INVITATION_UID, member_id, uid,
+	    "invitation", out, err);
 }
 
 int
 store_answer_get(struct store *s, int64_t invitation_id, const char *date,
     struct invitation *out, struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_ANSWER_GET, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, invitation_id);
-	sq_text(st, 2, date);
-	return sq_one(s, st, invitation_from_row, out, "answer", err);
+	return invitation_one(s, SQL_ANSWER_GET, invitation_id, date, "answer",
+	    out, err);
 }
 
 int
@@ -411,17 +410,14 @@ static const char SQL_KIND_STATE[] =
     "SELECT coalesce(sum(status = 'pending' OR status = 'sending'), 0),"
     " coalesce(max(CASE WHEN status = 'sent' AND ref_id IS NULL"
     "  THEN sent_at END), 0)"
-    " FROM outbox WHERE kind = ?1 AND (?2 = 0 OR club_id = ?2)";
-
-/* Binds an id, or NULL for 0 (the columns are foreign keys). */
-static void
-bind_id(sqlite3_stmt *st, int i, int64_t id)
-{
-	if (id > 0)
-		sqlite3_bind_int64(st, i, id);
-	else
-		sqlite3_bind_null(st, i);
-}
+    " FROM outbox WHERE kind = ?1 AND club_id = ?2";
+/* The same for mail to no club (the organizer's): kept apart so that the
+ * club's form uses the index on (kind, club_id). */
+static const char SQL_KIND_STATE_ANY[] =
+    "SELECT coalesce(sum(status = 'pending' OR status = 'sending'), 0),"
+    " coalesce(max(CASE WHEN status = 'sent' AND ref_id IS NULL"
+    "  THEN sent_at END), 0)"
+    " FROM outbox WHERE kind = ?1";
 
 int
 store_outbox_queue(struct store *s, const struct outbox_new *n,
@@ -429,15 +425,16 @@ store_outbox_queue(struct store *s, const struct outbox_new *n,
 {
 	sqlite3_stmt *st = sq_cached(s, SQL_QUEUE, err);
 	time_t now = time(NULL);
+	int changed;
 
 	if (st == NULL)
 		return -1;
 	sq_text(st, 1, model_kind_name(n->kind));
 	sq_text(st, 2, n->dedup);
-	bind_id(st, 3, n->invitation_id);
-	bind_id(st, 4, n->member_id);
-	bind_id(st, 5, n->club_id);
-	bind_id(st, 6, n->ref_id);
+	sq_id(st, 3, n->invitation_id);
+	sq_id(st, 4, n->member_id);
+	sq_id(st, 5, n->club_id);
+	sq_id(st, 6, n->ref_id);
 	sq_text(st, 7, n->occurrence ? n->occurrence : "");
 	sq_text(st, 8, n->to ? n->to : "");
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)(n->not_before ?
@@ -445,9 +442,8 @@ store_outbox_queue(struct store *s, const struct outbox_new *n,
 	if (n->send_before)
 		sqlite3_bind_int64(st, 10, (sqlite3_int64)n->send_before);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)now);
-	if (sq_done(s, st, err, "cannot queue a message") < 0)
-		return -1;
-	return sqlite3_changes(s->db) > 0;
+	changed = sq_changes(s, st, err, "cannot queue a message");
+	return changed > 0 ? 1 : changed;
 }
 
 int
@@ -458,9 +454,7 @@ store_outbox_unqueue(struct store *s, const char *dedup, struct err *err)
 	if (st == NULL)
 		return -1;
 	sq_text(st, 1, dedup);
-	if (sq_done(s, st, err, "cannot unqueue a message") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
+	return sq_changes(s, st, err, "cannot unqueue a message");
 }
 
 int
@@ -473,22 +467,22 @@ store_outbox_drop_member(struct store *s, int64_t member_id,
 		return -1;
 	sqlite3_bind_int64(st, 1, member_id);
 	sq_text(st, 2, reason);
-	if (sq_done(s, st, err, "cannot drop queued messages") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
+	return sq_changes(s, st, err, "cannot drop queued messages");
 }
 
 int
 store_outbox_kind_state(struct store *s, enum mail_kind kind,
     int64_t club_id, bool *pending, time_t *last_sent_at, struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_KIND_STATE, err);
+	sqlite3_stmt *st = sq_cached(s, club_id ? SQL_KIND_STATE :
+	    SQL_KIND_STATE_ANY, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	sq_text(st, 1, model_kind_name(kind));
-	sqlite3_bind_int64(st, 2, club_id);
+	if (club_id)
+		sqlite3_bind_int64(st, 2, club_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*pending = sqlite3_column_int64(st, 0) > 0;
@@ -617,13 +611,13 @@ int
 store_outbox_claim(struct store *s, int64_t id, struct err *err)
 {
 	sqlite3_stmt *st = sq_cached(s, SQL_CLAIM, err);
+	int changed;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (sq_done(s, st, err, "cannot claim a message") < 0)
-		return -1;
-	return sqlite3_changes(s->db) > 0;
+	changed = sq_changes(s, st, err, "cannot claim a message");
+	return changed > 0 ? 1 : changed;
 }
 
 int
@@ -633,9 +627,7 @@ store_outbox_recover(struct store *s, struct err *err)
 
 	if (st == NULL)
 		return -1;
-	if (sq_done(s, st, err, "cannot recover the outbox") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
+	return sq_changes(s, st, err, "cannot recover the outbox");
 }
 
 int
@@ -661,12 +653,8 @@ int
 store_outbox_get(struct store *s, int64_t id, struct outbox_row *out,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_GET, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return sq_one(s, st, outbox_from_row, out, "outbox row", err);
+	return sq_one_id(s, SQL_GET, id, outbox_from_row, out, "outbox row",
+	    err);
 }
 
 int

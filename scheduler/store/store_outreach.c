@@ -100,33 +100,20 @@ store_member_set_status(struct store *s, int64_t member_id,
 	return sq_done(s, st, err, "cannot change the member's status");
 }
 
-static int
-set_text_by_id(struct store *s, const char *sql, int64_t id,
-    const char *v, struct err *err)
-{
-	sqlite3_stmt *st = sq_cached(s, sql, err);
-
-	if (st == NULL)
-		return -1;
-	sq_text(st, 1, v);
-	sqlite3_bind_int64(st, 2, id);
-	return sq_done(s, st, err, "cannot update member");
-}
-
 int
 store_member_set_email_status(struct store *s, int64_t member_id,
     const char *email_status, struct err *err)
 {
-	return set_text_by_id(s, SQL_SET_EMAIL_STATUS, member_id,
-	    email_status, err);
+	return sq_set_text(s, SQL_SET_EMAIL_STATUS, member_id, email_status,
+	    err, "cannot update member");
 }
 
 int
 store_member_set_phone_status(struct store *s, int64_t member_id,
     const char *phone_status, struct err *err)
 {
-	return set_text_by_id(s, SQL_SET_PHONE_STATUS, member_id,
-	    phone_status, err);
+	return sq_set_text(s, SQL_SET_PHONE_STATUS, member_id, phone_status,
+	    err, "cannot update member");
 }
 
 int
@@ -241,6 +228,7 @@ store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
     time_t due_at, int64_t batch, struct err *err)
 {
 	sqlite3_stmt *st = sq_cached(s, SQL_CONTACT_OPEN, err);
+	int changed;
 
 	if (st == NULL)
 		return -1;
@@ -249,9 +237,8 @@ store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)due_at);
 	sqlite3_bind_int64(st, 4, batch);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-	if (sq_done(s, st, err, "cannot open a first-contact task") < 0)
-		return -1;
-	return sqlite3_changes(s->db) > 0;
+	changed = sq_changes(s, st, err, "cannot open a first-contact task");
+	return changed > 0 ? 1 : changed;
 }
 
 static void

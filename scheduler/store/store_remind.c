@@ -18,6 +18,10 @@ static const char SQL_META_PUT[] =
     " ON CONFLICT(key) DO UPDATE SET value = ?2";
 static const char SQL_INV_MAX[] =
     "SELECT coalesce(max(id), 0) FROM invitations";
+/* invitations' primary key gives the new ones; each meeting once. */
+static const char SQL_MEETINGS_SINCE[] =
+    "SELECT id, sequence FROM meetings WHERE NOT cancelled AND id IN"
+    " (SELECT meeting_id FROM invitations WHERE id > ?) ORDER BY id";
 /* The invited members who may get a reminder now; the builder checks
  * again at send time. */
 static const char SQL_INVITEES[] =
@@ -63,6 +67,35 @@ store_invitation_max_id(struct store *s)
 	sqlite3_stmt *st = sq_cached(s, SQL_INV_MAX, &err);
 
 	return st ? sq_int(s, st, &err, "cannot count invitations") : -1;
+}
+
+struct meeting_walk {
+	int (*fn)(int64_t meeting_id, int sequence, void *arg);
+	void *arg;
+};
+
+static int
+meeting_row(sqlite3_stmt *st, void *ctx)
+{
+	struct meeting_walk *w = ctx;
+
+	return w->fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+	    w->arg);
+}
+
+int
+store_remind_meetings_since(struct store *s, int64_t after_invitation,
+    int (*fn)(int64_t meeting_id, int sequence, void *arg), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, SQL_MEETINGS_SINCE, err);
+	struct meeting_walk w = { fn, arg };
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_invitation);
+	return sq_walk(s, st, meeting_row, &w, "cannot list invited meetings",
+	    err) < 0 ? -1 : 0;
 }
 
 struct invitee_walk {

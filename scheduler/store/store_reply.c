@@ -26,23 +26,15 @@ static const char SQL_COMMENT_OCC[] =
     "INSERT INTO answers (invitation_id, date, comment) VALUES (?2, ?3, ?1)"
     " ON CONFLICT (invitation_id, date) DO UPDATE SET comment = ?1";
 static const char SQL_BOUNCED[] =
-    "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1";
+    "UPDATE outbox SET status = 'failed', last_error = ?1 WHERE id = ?2";
 static const char SQL_KINDS[] =
     "SELECT kind, count(*) FROM replies GROUP BY kind";
-
-static void
-bind_id(sqlite3_stmt *st, int i, int64_t id)
-{
-	if (id > 0)
-		sqlite3_bind_int64(st, i, id);
-	else
-		sqlite3_bind_null(st, i);
-}
 
 int
 store_reply_insert(struct store *s, struct reply_row *r, struct err *err)
 {
 	sqlite3_stmt *st = sq_cached(s, SQL_REPLY_INSERT, err);
+	int changed;
 
 	if (st == NULL)
 		return -1;
@@ -51,17 +43,16 @@ store_reply_insert(struct store *s, struct reply_row *r, struct err *err)
 	sq_text(st, 1, r->message_id);
 	sq_text(st, 2, r->kind);
 	sq_text(st, 3, r->outcome);
-	bind_id(st, 4, r->invitation_id);
-	bind_id(st, 5, r->member_id);
-	bind_id(st, 6, r->club_id);
+	sq_id(st, 4, r->invitation_id);
+	sq_id(st, 5, r->member_id);
+	sq_id(st, 6, r->club_id);
 	sq_text(st, 7, r->from_addr);
 	sq_text(st, 8, r->subject);
 	sq_text(st, 9, r->body ? r->body : "");
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)r->received_at);
-	if (sq_done(s, st, err, "cannot record the reply") < 0)
-		return -1;
-	if (sqlite3_changes(s->db) == 0)
-		return 0;
+	changed = sq_changes(s, st, err, "cannot record the reply");
+	if (changed <= 0)
+		return changed;
 	r->id = sqlite3_last_insert_rowid(s->db);
 	return 1;
 }
@@ -76,9 +67,9 @@ store_reply_outcome(struct store *s, const struct reply_row *r,
 		return -1;
 	sqlite3_bind_int64(st, 1, r->id);
 	sq_text(st, 2, r->outcome);
-	bind_id(st, 3, r->invitation_id);
-	bind_id(st, 4, r->member_id);
-	bind_id(st, 5, r->club_id);
+	sq_id(st, 3, r->invitation_id);
+	sq_id(st, 4, r->member_id);
+	sq_id(st, 5, r->club_id);
 	return sq_done(s, st, err, "cannot record the reply");
 }
 
@@ -114,12 +105,8 @@ int
 store_reply_get(struct store *s, int64_t id, struct reply_row *out,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_REPLY_GET, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return sq_one(s, st, reply_from_row, out, "reply", err);
+	return sq_one_id(s, SQL_REPLY_GET, id, reply_from_row, out, "reply",
+	    err);
 }
 
 int
@@ -143,13 +130,8 @@ int
 store_outbox_bounced(struct store *s, int64_t id, const char *why,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_BOUNCED, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sq_text(st, 2, why);
-	return sq_done(s, st, err, "cannot mark the bounce");
+	return sq_set_text(s, SQL_BOUNCED, id, why, err,
+	    "cannot mark the bounce");
 }
 
 struct kind_visit {

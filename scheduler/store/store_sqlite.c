@@ -506,7 +506,11 @@ store_open(const char *path, struct err *err)
 	    /* A batch match rewrites every member row in one transaction:
 	     * with SQLite's default 2 MB cache it spends its time writing
 	     * pages out mid-transaction.  The cache only grows as used. */
-	    "PRAGMA cache_size = -65536;", err) < 0)
+	    "PRAGMA cache_size = -65536;"
+	    /* An import's rows are savepoints of one transaction
+	     * (store_batch_begin()): their sub-journals stay in memory
+	     * instead of a temporary file written page by page. */
+	    "PRAGMA temp_store = MEMORY;", err) < 0)
 		goto out_close;
 	if (store_migrate(s, err) < 0)
 		goto out_close;
@@ -640,15 +644,55 @@ store_schema_found(const struct store *s)
 }
 
 /* ==== transactions ====================================================== */
+/* The savepoints of a batch, prepared once: an import runs them for
+ * every row. */
+static const char SQL_SAVEPOINT[] = "SAVEPOINT change";
+static const char SQL_RELEASE[] = "RELEASE change";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO change";
+
+static int
+savepoint_exec(struct store *s, const char *sql, struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, sql, err);
+
+	return st == NULL ? -1 : sq_done(s, st, err, "savepoint");
+}
+
 int
 store_begin(struct store *s, struct err *err)
 {
+	if (s->batch) {
+		if (s->savepoint)
+			return err_set(err, ERR_INTERNAL, "store: a change is "
+			    "already open in this batch");
+		/* A SAVEPOINT outside a transaction would begin one of its
+		 * own: after SQLite ended the batch (full disk, I/O error),
+		 * the rows that follow are refused rather than kept apart. */
+		if (sqlite3_get_autocommit(s->db))
+			return err_set(err, ERR_INTERNAL, "store: the database "
+			    "ended the batch's transaction");
+		if (savepoint_exec(s, SQL_SAVEPOINT, err) < 0)
+			return -1;
+		s->savepoint = true;
+		return 0;
+	}
 	return store_exec(s, "BEGIN IMMEDIATE", err);
 }
 
 int
 store_commit(struct store *s, struct err *err)
 {
+	if (s->batch) {
+		if (!s->savepoint)
+			return err_set(err, ERR_INTERNAL, "store: no change is "
+			    "open in this batch");
+		if (savepoint_exec(s, SQL_RELEASE, err) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+		s->savepoint = false;
+		return 0;
+	}
 	if (store_exec(s, "COMMIT", err) < 0) {
 		store_rollback(s);
 		return -1;
@@ -659,8 +703,58 @@ store_commit(struct store *s, struct err *err)
 void
 store_rollback(struct store *s)
 {
+	if (s->batch) {
+		/* Only the open change: the rows before it stay in the
+		 * batch.  When SQLite has already ended the transaction
+		 * these fail, and store_batch_commit() says so. */
+		if (s->savepoint && !sqlite3_get_autocommit(s->db)) {
+			savepoint_exec(s, SQL_ROLLBACK_TO, NULL);
+			savepoint_exec(s, SQL_RELEASE, NULL);
+		}
+		s->savepoint = false;
+		return;
+	}
 	if (!sqlite3_get_autocommit(s->db))
 		store_exec(s, "ROLLBACK", NULL);
+}
+
+int
+store_batch_begin(struct store *s, struct err *err)
+{
+	if (s->batch)
+		return err_set(err, ERR_INTERNAL, "store: a batch is already "
+		    "open");
+	if (store_exec(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	s->batch = true;
+	s->savepoint = false;
+	return 0;
+}
+
+int
+store_batch_commit(struct store *s, struct err *err)
+{
+	if (!s->batch)
+		return err_set(err, ERR_INTERNAL, "store: no batch is open");
+	s->batch = false;
+	s->savepoint = false;
+	if (sqlite3_get_autocommit(s->db))
+		return err_set(err, ERR_INTERNAL, "store: the database ended "
+		    "the batch's transaction (%s): none of its rows were kept",
+		    sqlite3_errmsg(s->db));
+	if (store_exec(s, "COMMIT", err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_batch_rollback(struct store *s)
+{
+	s->batch = false;
+	s->savepoint = false;
+	store_rollback(s);
 }
 
 /* ==== helpers =========================================================== */
@@ -679,6 +773,15 @@ sq_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+void
+sq_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id > 0)
+		sqlite3_bind_int64(st, i, id);
+	else
+		sqlite3_bind_null(st, i);
 }
 
 /* Open addressing on the SQL text's address: a few dozen statements. */
@@ -731,6 +834,19 @@ sq_one(struct store *s, sqlite3_stmt *st,
 	return sq_fail(s, err, doing);
 }
 
+int
+sq_one_id(struct store *s, const char *sql, int64_t id,
+    void (*fill)(sqlite3_stmt *st, void *out), void *out, const char *what,
+    struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return sq_one(s, st, fill, out, what, err);
+}
+
 int64_t
 sq_int(struct store *s, sqlite3_stmt *st, struct err *err, const char *what)
 {
@@ -766,55 +882,59 @@ sq_done(struct store *s, sqlite3_stmt *st, struct err *err,
 	return 0;
 }
 
+int
+sq_changes(struct store *s, sqlite3_stmt *st, struct err *err,
+    const char *what)
+{
+	if (sq_done(s, st, err, what) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int
+sq_set_text(struct store *s, const char *sql, int64_t id, const char *v,
+    struct err *err, const char *what)
+{
+	sqlite3_stmt *st = sq_cached(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sq_text(st, 1, v);
+	sqlite3_bind_int64(st, 2, id);
+	return sq_done(s, st, err, what);
+}
+
 /* Runs the by-id SELECT `which` and has fill() read its row into out.
- * ERR_NOT_FOUND names `what` when there is no such row. */
+ * ERR_NOT_FOUND names `what` and the id when there is no such row. */
 static int
 get_by_id(struct store *s, enum stmt_id which, int64_t id,
     void (*fill)(sqlite3_stmt *st, void *out), void *out, const char *what,
     struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, which);
-	char doing[64];
-	int rc;
 
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		fill(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	if (sq_one(s, st, fill, out, what, err) == 0)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (err && err->code == ERR_NOT_FOUND)
 		return err_set(err, ERR_NOT_FOUND, "no %s with id %lld", what,
 		    (long long)id);
-	snprintf(doing, sizeof(doing), "cannot read %s", what);
-	return sq_fail(s, err, doing);
+	return -1;
 }
 
 /* As get_by_id(), for a statement that takes two strings (b: NULL when
- * it takes one). */
+ * it takes one); ERR_NOT_FOUND says "no such `what`". */
 static int
 get_by_text(struct store *s, enum stmt_id which, const char *a,
     const char *b, void (*fill)(sqlite3_stmt *st, void *out), void *out,
     const char *what, struct err *err)
 {
 	sqlite3_stmt *st = stmt(s, which);
-	char doing[64];
-	int rc;
 
 	sq_text(st, 1, a);
 	if (b)
 		sq_text(st, 2, b);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		fill(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return err_set(err, ERR_NOT_FOUND, "no such %s", what);
-	snprintf(doing, sizeof(doing), "cannot read %s", what);
-	return sq_fail(s, err, doing);
+	return sq_one(s, st, fill, out, what, err);
 }
 
 /* Steps st (bound by the caller) to its end, calling row(st, ctx) for
@@ -1086,10 +1206,7 @@ member_from_row(sqlite3_stmt *st, void *out)
 static void
 assignment_bind(sqlite3_stmt *st, int i, const struct assignment *a)
 {
-	if (a->club_id > 0)
-		sqlite3_bind_int64(st, i, a->club_id);
-	else
-		sqlite3_bind_null(st, i);
+	sq_id(st, i, a->club_id);
 	if (a->mode != MODE_NONE)
 		sq_text(st, i + 1, model_mode_name(a->mode));
 	else
@@ -1196,9 +1313,7 @@ store_member_unassign_club(struct store *s, int64_t club_id,
 	sqlite3_stmt *st = stmt(s, ST_MEMBER_UNASSIGN_CLUB);
 
 	sqlite3_bind_int64(st, 1, club_id);
-	if (sq_done(s, st, err, "cannot unassign members") < 0)
-		return -1;
-	return sqlite3_changes(s->db);
+	return sq_changes(s, st, err, "cannot unassign members");
 }
 
 struct spot_visit {

@@ -104,25 +104,23 @@ int
 store_token_get(struct store *s, int64_t id, struct token_info *out,
     struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_TOKEN_GET, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return sq_one(s, st, token_from_row, out, "token", err);
+	return sq_one_id(s, SQL_TOKEN_GET, id, token_from_row, out, "token",
+	    err);
 }
 
 int
 store_token_revoke(struct store *s, int64_t id, struct err *err)
 {
 	sqlite3_stmt *st = sq_cached(s, SQL_TOKEN_REVOKE, err);
+	int changed;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (sq_done(s, st, err, "cannot revoke token") < 0)
+	changed = sq_changes(s, st, err, "cannot revoke token");
+	if (changed < 0)
 		return -1;
-	if (sqlite3_changes(s->db) == 0)
+	if (changed == 0)
 		return err_set(err, ERR_NOT_FOUND, "no token with id %lld",
 		    (long long)id);
 	return 0;

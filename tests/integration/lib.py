@@ -1,6 +1,7 @@
 """lib.py - what every integration test needs: the real binary on a free
 port with a temporary database, an HTTP client, a real SMTP server
-(aiosmtpd) and TAP output that tests/run.sh counts.
+(aiosmtpd) and TAP output that tests/run.sh counts (check, eq; skip for a check this
+machine cannot run).
 
     from lib import *
     with Server() as s:
@@ -45,6 +46,15 @@ def check(cond, name, detail=None):
                 print("#   " + line)
     sys.stdout.flush()
     return cond
+
+
+def skip(name, reason):
+    """A check that cannot run on this machine (a tool or a facility is
+    missing): one "skip - NAME: REASON" line, which tests/run.sh reports
+    as skipped and counts neither as passed nor as failed.  Only for what
+    the machine lacks, never for a result the test did not like."""
+    print("skip - %s: %s" % (name, reason))
+    sys.stdout.flush()
 
 
 def eq(got, want, name):

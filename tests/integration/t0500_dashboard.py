@@ -27,93 +27,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *  # noqa: E402,F403
+from browser_lib import *  # noqa: E402,F403
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 TZ = "America/Chicago"
-SLOW = 3 if SANITIZED else 1
-WAIT = 30 * SLOW
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import (
-        StaleElementReferenceException, TimeoutException, WebDriverException)
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
-except ImportError as e:
-    check(False, "python3-selenium is installed (tools/setup.sh test)", e)
+if not browser_ready():
     done()
-
-missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-if missing:
-    check(False, "chromium and chromium-driver are installed "
-          "(tools/setup.sh test)", "missing: %s" % " ".join(missing))
-    done()
-
-
-PROFILE = tempfile.mkdtemp(prefix="t0500-chrome-")
-
-
-def new_driver(download_dir):
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-extensions", "--lang=en-US",
-              "--window-size=1280,900",
-              "--user-data-dir=" + PROFILE):
-        o.add_argument(a)
-    o.add_experimental_option("prefs", {
-        "download.default_directory": download_dir,
-        "download.prompt_for_download": False,
-        "intl.accept_languages": "en-US",
-    })
-    o.set_capability("goog:loggingPrefs",
-                     {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    d.set_page_load_timeout(WAIT)
-    d.set_script_timeout(WAIT)
-    d.execute_cdp_cmd("Browser.setDownloadBehavior",
-                      {"behavior": "allow", "downloadPath": download_dir})
-    return d
-
-
-def wait(d, cond, what, timeout=None):
-    """Waits until cond(d) is truthy; a time-out is a failed check, not a
-    crash, so the rest of the test still runs."""
-    try:
-        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.05,
-                             ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda drv: cond(drv))
-    except TimeoutException:
-        check(False, "in time: " + what, page_state(d))
-        return None
-
-
-def page_state(d):
-    try:
-        return "url %s\nmsg %r\nalert %r\nbody %s" % (
-            d.current_url, text(d, "#msg"), text(d, "#alert"),
-            d.find_element(By.TAG_NAME, "body").text[:1500])
-    except WebDriverException as e:
-        return str(e)
-
-
-def q(d, css):
-    found = d.find_elements(By.CSS_SELECTOR, css)
-    return found[0] if found else None
-
-
-def qa(d, css):
-    return d.find_elements(By.CSS_SELECTOR, css)
-
-
-def text(d, css):
-    el = q(d, css)
-    return el.text if el is not None else None
 
 
 def visible(d, css):
@@ -158,24 +77,6 @@ def card(d, title, where="#meeting-list"):
 
 def has_card(title, where="#meeting-list"):
     return lambda d: card(d, title, where)
-
-
-def requested_urls(d):
-    """Every URL the browser asked for since the last call."""
-    import json
-    urls = []
-    for entry in d.get_log("performance"):
-        try:
-            m = json.loads(entry["message"])["message"]
-        except (ValueError, KeyError):
-            continue
-        if m.get("method") == "Network.requestWillBeSent":
-            urls.append(m["params"]["request"]["url"])
-    return urls
-
-
-def severe_console(d):
-    return [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
 
 
 def rsvp_links(maildir, to_addr):
@@ -259,7 +160,7 @@ def main():
                            headers=form)
             eq(st, 200, "Bo answers no with the page's button")
 
-        d = new_driver(downloads)
+        d = new_driver(downloads=downloads)
         try:
             browse(s, d, cid, mid, mtg, token, today, downloads)
         except Exception:
@@ -267,9 +168,8 @@ def main():
             check(False, "the browser session ran to its end",
                   traceback.format_exc() + "\n" + page_state(d))
         finally:
-            d.quit()
+            quit_driver(d)
             shutil.rmtree(downloads, ignore_errors=True)
-            shutil.rmtree(PROFILE, ignore_errors=True)
 
 
 def browse(s, d, cid, mid, mtg, token, today, downloads):
@@ -577,10 +477,8 @@ def browse(s, d, cid, mid, mtg, token, today, downloads):
 
     # ---- nothing went wrong in the page ------------------------------------
     # The refused token (401) and meetings (422) above are expected.
-    bad = [e for e in severe_console(d)
-           if not (e.get("source") == "network" and re.search(
-               r"status of (401|422)", e["message"]))]
-    eq(bad, [], "no errors in the browser console (CSP included)")
+    eq(console_errors(d, (401, 422)), [],
+       "no errors in the browser console (CSP included)")
 
 
 main()

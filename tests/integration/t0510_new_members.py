@@ -22,111 +22,26 @@ import email
 import email.policy
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *  # noqa: E402,F403
+from browser_lib import *  # noqa: E402,F403
 from invite_lib import MAIL_FROM, Mail  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 TZ = "America/Chicago"
-SLOW = 3 if SANITIZED else 1
-WAIT = 30 * SLOW
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import (
-        StaleElementReferenceException, TimeoutException, WebDriverException)
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError as e:
-    check(False, "python3-selenium is installed (tools/setup.sh test)", e)
+if not browser_ready():
     done()
 
-missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-if missing:
-    check(False, "chromium and chromium-driver are installed "
-          "(tools/setup.sh test)", "missing: %s" % " ".join(missing))
-    done()
-
-PROFILE = tempfile.mkdtemp(prefix="t0510-chrome-")
 PEOPLE = [
     # name, email, zip, phone, preferred channel
     ("Ann Archer", "ann@example.org", "59001", "+14065550101", "sms"),
     ("Bo Brandt", "bo@example.org", "97201", "+15035550102", "phone"),
     ("Lou Local", "lou@example.org", "62702", "+12175550103", "email"),
 ]
-
-
-def new_driver():
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-extensions", "--lang=en-US",
-              "--window-size=1280,900", "--user-data-dir=" + PROFILE):
-        o.add_argument(a)
-    o.add_experimental_option("prefs", {"intl.accept_languages": "en-US"})
-    o.set_capability("goog:loggingPrefs",
-                     {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    d.set_page_load_timeout(WAIT)
-    d.set_script_timeout(WAIT)
-    return d
-
-
-def page_state(d):
-    try:
-        return "url %s\nmsg %r\nalert %r\nbody %s" % (
-            d.current_url, text(d, "#msg"), text(d, "#alert"),
-            d.find_element(By.TAG_NAME, "body").text[:1500])
-    except WebDriverException as e:
-        return str(e)
-
-
-def wait(d, cond, what, timeout=None):
-    """Waits until cond(d) is truthy; a time-out is a failed check."""
-    try:
-        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.05,
-                             ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda drv: cond(drv))
-    except TimeoutException:
-        check(False, "in time: " + what, page_state(d))
-        return None
-
-
-def q(d, css):
-    found = d.find_elements(By.CSS_SELECTOR, css)
-    return found[0] if found else None
-
-
-def qa(d, css):
-    return d.find_elements(By.CSS_SELECTOR, css)
-
-
-def text(d, css):
-    el = q(d, css)
-    return el.text if el is not None else None
-
-
-def requested_urls(d):
-    import json
-    urls = []
-    for entry in d.get_log("performance"):
-        try:
-            m = json.loads(entry["message"])["message"]
-        except (ValueError, KeyError):
-            continue
-        if m.get("method") == "Network.requestWillBeSent":
-            urls.append(m["params"]["request"]["url"])
-    return urls
 
 
 def cards(d):
@@ -252,8 +167,7 @@ def main():
             check(False, "the browser session ran to its end",
                   traceback.format_exc() + "\n" + page_state(d))
         finally:
-            d.quit()
-            shutil.rmtree(PROFILE, ignore_errors=True)
+            quit_driver(d)
 
 
 def log_outcome(d, name, outcome):
@@ -405,18 +319,14 @@ def browse(s, d, cid, mid, token, before, date):
 
     # ---- nothing from elsewhere, no console errors -----------------------
     urls = requested_urls(d)
-    # chrome:// is the browser's own start page before the first d.get().
-    away = [u for u in urls if not (u.startswith(base + "/") or
-                                    u.startswith(("data:", "chrome://")))]
+    away = leaving_origin(urls, base)
     check(len([u for u in urls if u.startswith(base + "/api/")]) >= 8,
           "the network log holds the page's API calls", len(urls))
     eq(away, [], "no request leaves the origin")
     check(not [u for u in urls if token in u], "the token is in no URL")
     # The refused ZIP is the one 4xx answer the browser logs, as network.
-    errs = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"
-            and not (e.get("source") == "network" and re.search(
-                r"status of (400|422)", e["message"]))]
-    eq(errs, [], "no errors in the browser console (CSP included)")
+    eq(console_errors(d, (400, 422)), [],
+       "no errors in the browser console (CSP included)")
 
 
 main()

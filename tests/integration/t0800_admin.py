@@ -12,16 +12,13 @@ import io
 import json
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *  # noqa: E402,F403
+from browser_lib import *  # noqa: E402,F403
 from invite_lib import (all_items, new_club, new_meeting, new_member,  # noqa: E402
                         outbox, with_mail_server)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT = 30 * (3 if SANITIZED else 1)
 
 KEYS = {"members": ["local", "remote", "unassigned", "removed",
                     "do_not_contact", "bouncing"],
@@ -172,50 +169,22 @@ def check_map(s):
 
 
 def browser(s, want):
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import TimeoutException
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
-    except ImportError as e:
-        check(False, "python3-selenium is installed (tools/setup.sh test)", e)
+    if not browser_ready():
         return
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        check(False, "chromium and chromium-driver are installed (tools/setup.sh test)")
-        return
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-extensions", "--lang=en-US",
-              "--window-size=1280,1400",
-              "--user-data-dir=" + tempfile.mkdtemp(prefix="t0800-chrome-")):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    d.set_page_load_timeout(WAIT)
-
-    def wait(cond, what):
-        try:
-            return WebDriverWait(d, WAIT, poll_frequency=0.05).until(lambda _: cond())
-        except TimeoutException:
-            check(False, "in time: " + what, d.find_element(By.TAG_NAME, "body").text[:1500])
-            return None
+    d = new_driver(1280, 1400)
 
     try:
         d.get(s.base() + "/admin")
-        wait(lambda: d.find_element(By.ID, "signin").is_displayed(), "the sign-in form shows")
+        wait(d, lambda _: d.find_element(By.ID, "signin").is_displayed(), "the sign-in form shows")
         d.find_element(By.ID, "token").send_keys("wrong-token")
         d.find_element(By.CSS_SELECTOR, "#signin-form button").click()
-        wait(lambda: d.find_element(By.ID, "token-err").is_displayed(),
+        wait(d, lambda _: d.find_element(By.ID, "token-err").is_displayed(),
              "a wrong token is refused at the field")
         d.get_log("browser")             # the refused token's 401s
         d.find_element(By.ID, "token").clear()
         d.find_element(By.ID, "token").send_keys(s.admin)
         d.find_element(By.CSS_SELECTOR, "#signin-form button").click()
-        wait(lambda: d.find_elements(By.CSS_SELECTOR, "#stats [data-key]"),
+        wait(d, lambda _: d.find_elements(By.CSS_SELECTOR, "#stats [data-key]"),
              "the counts show after sign-in")
         shown = d.execute_script("""
             var out = {};
@@ -230,19 +199,19 @@ def browser(s, want):
                     eq(shown[key], str(want[group][k]), "the page shows %s = /stats" % key)
         eq(shown.get("attended"), str(want["attended"]), "the page shows attended = /stats")
         eq(len(shown), 1 + sum(len(v) for v in KEYS.values()), "every count of §13 is shown")
-        wait(lambda: d.find_elements(By.CSS_SELECTOR, "#map svg circle.club"),
+        wait(d, lambda _: d.find_elements(By.CSS_SELECTOR, "#map svg circle.club"),
              "the console shows the map with the clubs")
 
         # A count opens the list behind it.
         d.find_element(By.CSS_SELECTOR, "[data-key='members.unassigned'] a").click()
-        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#list-table tbody tr")) == 2,
+        wait(d, lambda _: len(d.find_elements(By.CSS_SELECTOR, "#list-table tbody tr")) == 2,
              "the unassigned count opens its two members")
         clubs = d.find_elements(By.CSS_SELECTOR, "#clubs-table tbody tr")
         eq(len(clubs), 2, "the clubs table lists both clubs")
         first = lambda: d.find_element(By.CSS_SELECTOR, "#clubs-table tbody tr td").text
         eq(first(), "Chicago Chess", "clubs sorted by name")
         d.find_element(By.XPATH, "//table[@id='clubs-table']//button[contains(., 'Club')]").click()
-        wait(lambda: first() == "Denver Draughts", "a second click sorts by name descending")
+        wait(d, lambda _: first() == "Denver Draughts", "a second click sorts by name descending")
         cell = d.execute_script("""
             var t = document.getElementById('clubs-table'), i, col = -1;
             var th = t.querySelectorAll('thead th');
@@ -255,7 +224,7 @@ def browser(s, want):
             return null;""", "Chicago Chess")
         eq(cell, "4", "the clubs table shows Chicago's four open first contacts")
         d.find_element(By.CSS_SELECTOR, "[data-key='contacts.open'] a").click()
-        wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#list-table tbody tr")) ==
+        wait(d, lambda _: len(d.find_elements(By.CSS_SELECTOR, "#list-table tbody tr")) ==
              want["contacts"]["open"], "the open first contacts count opens its tasks")
         unassigned = d.find_element(By.ID, "unassigned-table").text
         check("Una Early" in unassigned, "the unassigned members are listed", unassigned)
@@ -276,22 +245,14 @@ def browser(s, want):
         check(btn.is_displayed() and btn.size["width"] <= 320,
               "the export button fits at 320 px")
 
-        urls = []
-        for e in d.get_log("performance"):
-            m = json.loads(e["message"])["message"]
-            if m.get("method") == "Network.requestWillBeSent":
-                urls.append(m["params"]["request"]["url"])
-        base = s.base() + "/"
-        # chrome:// is the browser's own start page, before /admin.
-        away = [u for u in urls if not (u.startswith(base) or u.startswith("data:")
-                                        or u.startswith("blob:")
-                                        or u.startswith("chrome://"))]
+        urls = requested_urls(d)
+        away = leaving_origin(urls, s.base())
         check(urls and not away, "no request leaves the origin", away)
         check(not [u for u in urls if s.admin in u], "the token is in no URL")
-        severe = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+        severe = console_errors(d)
         check(not severe, "no errors in the console", severe)
     finally:
-        d.quit()
+        quit_driver(d)
 
 
 with_mail_server(scenario)

@@ -22,11 +22,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *  # noqa: E402,F403
+from browser_lib import *  # noqa: E402,F403
 from invite_lib import new_club, outbox, with_mail_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT = 30 * (3 if SANITIZED else 1)
 
 HEADER = "name,email,zip\n"
 PIECE1 = ("Ann Able,ann@x.test,60602\n"             # line 2
@@ -131,40 +129,10 @@ def http_part(s):
 
 
 def browser(s, wantdir):
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import TimeoutException
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import WebDriverWait
-    except ImportError as e:
-        check(False, "python3-selenium is installed (tools/setup.sh test)", e)
-        return
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        check(False, "chromium and chromium-driver are installed (tools/setup.sh test)")
+    if not browser_ready():
         return
     downloads = tempfile.mkdtemp(prefix="t0810-dl-")
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-extensions", "--lang=en-US",
-              "--window-size=1280,1400",
-              "--user-data-dir=" + tempfile.mkdtemp(prefix="t0810-chrome-")):
-        o.add_argument(a)
-    o.add_experimental_option("prefs", {"download.default_directory": downloads,
-                                        "download.prompt_for_download": False})
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    d.set_page_load_timeout(WAIT)
-
-    def wait(cond, what):
-        try:
-            return WebDriverWait(d, WAIT, poll_frequency=0.05).until(lambda _: cond())
-        except TimeoutException:
-            check(False, "in time: " + what, d.find_element(By.TAG_NAME, "body").text[:1500])
-            return None
+    d = new_driver(1280, 1400, downloads=downloads)
 
     path = os.path.join(wantdir, "small.csv")
     with open(path, "w") as f:
@@ -174,21 +142,21 @@ def browser(s, wantdir):
                 "Ivy Ives,ivy@x.test,60609\n")
     try:
         d.get(s.base() + "/admin")
-        wait(lambda: d.find_element(By.ID, "signin").is_displayed(), "the sign-in form shows")
+        wait(d, lambda _: d.find_element(By.ID, "signin").is_displayed(), "the sign-in form shows")
         d.find_element(By.ID, "token").send_keys(s.admin)
         d.find_element(By.CSS_SELECTOR, "#signin-form button").click()
-        wait(lambda: d.find_elements(By.CSS_SELECTOR, "#stats [data-key]"),
+        wait(d, lambda _: d.find_elements(By.CSS_SELECTOR, "#stats [data-key]"),
              "the console shows after sign-in")
         d.find_element(By.ID, "import-start").click()
-        wait(lambda: d.find_element(By.ID, "import-file-err").is_displayed(),
+        wait(d, lambda _: d.find_element(By.ID, "import-file-err").is_displayed(),
              "Import without a file says to choose one")
         d.find_element(By.ID, "import-file").send_keys(path)
         d.find_element(By.ID, "import-start").click()
-        wait(lambda: d.find_element(By.ID, "import-pct").text == "100%",
+        wait(d, lambda _: d.find_element(By.ID, "import-pct").text == "100%",
              "the progress reaches 100%")
         eq(d.find_element(By.ID, "import-bar").get_attribute("value"), "100",
            "the progress bar is full")
-        wait(lambda: "done" in d.find_element(By.ID, "msg").text,
+        wait(d, lambda _: "done" in d.find_element(By.ID, "msg").text,
              "the page says the import is done")
         status = d.find_element(By.ID, "import-status").text
         check("3 rows read" in status and "2 imported" in status and "1 rejected" in status,
@@ -200,7 +168,7 @@ def browser(s, wantdir):
               "the rejected line shows its number (3) and reason", cells)
         d.find_element(By.ID, "import-download").click()
         got = os.path.join(downloads, "rejected-lines.csv")
-        wait(lambda: os.path.exists(got) and os.path.getsize(got) > 0,
+        wait(d, lambda _: os.path.exists(got) and os.path.getsize(got) > 0,
              "the rejected lines download as rejected-lines.csv")
         if os.path.exists(got):
             with open(got, newline="") as f:
@@ -214,21 +182,14 @@ def browser(s, wantdir):
         check("hal@x.test" in emails and "ivy@x.test" in emails,
               "the good rows of the upload are members")
 
-        urls = []
-        for e in d.get_log("performance"):
-            m = json.loads(e["message"])["message"]
-            if m.get("method") == "Network.requestWillBeSent":
-                urls.append(m["params"]["request"]["url"])
-        base = s.base() + "/"
-        away = [u for u in urls if not (u.startswith(base) or u.startswith("data:")
-                                        or u.startswith("blob:")
-                                        or u.startswith("chrome://"))]
+        urls = requested_urls(d)
+        away = leaving_origin(urls, s.base())
         check(any("/api/v1/imports/" in u for u in urls) and not away,
               "the upload goes to this server and no request leaves the origin", away)
-        severe = [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+        severe = console_errors(d)
         check(not severe, "no errors in the console", severe)
     finally:
-        d.quit()
+        quit_driver(d)
 
 
 def scenario(s, sink):

@@ -22,64 +22,29 @@ docs/join-done.png (the result page), both at 320 px.
 Chromium, chromedriver and python3-selenium come from tools/setup.sh
 (`make test` runs it).  When they are missing this test FAILS.
 """
-import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import TOP, check, done, eq  # noqa: E402
+from browser_lib import *  # noqa: E402,F403
 from invite_lib import (Mail, all_items, new_club, new_meeting,  # noqa: E402
                         path_of, with_mail_server)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-SLOW = 3 if os.environ.get("CLUBMATCH_SANITIZED") else 1
-WAIT = 30 * SLOW
 WIDTH = 320
 CLUB = "Lakeshore Go Club"
 FAR_ZIP = "99501"           # Anchorage: no club near, so a remote member
 SHOTS = os.environ.get("JOIN_SCREENSHOTS")
 
-try:
-    from selenium import webdriver
-    from selenium.common.exceptions import (
-        StaleElementReferenceException, TimeoutException, WebDriverException)
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError as e:
-    check(False, "python3-selenium is installed (tools/setup.sh test)", e)
-    done()
-
-missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-if missing:
-    check(False, "chromium and chromium-driver are installed "
-          "(tools/setup.sh test)", "missing: %s" % " ".join(missing))
+if not browser_ready():
     done()
 
 
-def new_driver(profile, js):
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-extensions", "--lang=en-US",
-              "--window-size=%d,700" % WIDTH, "--user-data-dir=" + profile):
-        o.add_argument(a)
-    prefs = {"intl.accept_languages": "en-US"}
-    if not js:
-        prefs["profile.managed_default_content_settings.javascript"] = 2
-    o.add_experimental_option("prefs", prefs)
-    o.set_capability("goog:loggingPrefs",
-                     {"browser": "ALL", "performance": "ALL"})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-    d.set_page_load_timeout(WAIT)
-    d.set_script_timeout(WAIT)
+def new_driver_phone(js):
+    """A browser the size of a phone, JavaScript on or off."""
+    d = new_driver(WIDTH, 700, js=js)
     phone(d)
     return d
 
@@ -88,31 +53,6 @@ def phone(d, height=640):
     d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": WIDTH, "height": height, "deviceScaleFactor": 1,
         "mobile": True})
-
-
-def page_state(d):
-    try:
-        return "url %s\nbody %s" % (
-            d.current_url, d.find_element(By.TAG_NAME, "body").text[:1500])
-    except WebDriverException as e:
-        return str(e)
-
-
-def wait(d, cond, what, timeout=None):
-    """Waits until cond(d) is truthy; a time-out is a failed check."""
-    try:
-        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.05,
-                             ignored_exceptions=(
-                                 StaleElementReferenceException,)).until(
-            lambda drv: cond(drv))
-    except TimeoutException:
-        check(False, "in time: " + what, page_state(d))
-        return None
-
-
-def q(d, css):
-    found = d.find_elements(By.CSS_SELECTOR, css)
-    return found[0] if found else None
 
 
 def h1(d):
@@ -190,18 +130,6 @@ def wait_mail(sink, rcpt, pattern, timeout=WAIT):
                 return path_of(hit.group(1))
         time.sleep(0.05)
     return None
-
-
-def requested_urls(d):
-    urls = []
-    for entry in d.get_log("performance"):
-        try:
-            m = json.loads(entry["message"])["message"]
-        except (ValueError, KeyError):
-            continue
-        if m.get("method") == "Network.requestWillBeSent":
-            urls.append(m["params"]["request"]["url"])
-    return urls
 
 
 def fill(d, fields):
@@ -351,8 +279,7 @@ def run(s, sink):
     base = s.base()
     for mode, who, email in (("off", "Nora Nojs", "nora@join.test"),
                              ("on", "Jo Script", "jo@join.test")):
-        profile = tempfile.mkdtemp(prefix="t0910-chrome-")
-        d = new_driver(profile, js=(mode == "on"))
+        d = new_driver_phone(js=(mode == "on"))
         try:
             # The browser really runs scripts, or really does not.
             d.get("data:text/html,<title>a</title>"
@@ -361,26 +288,20 @@ def run(s, sink):
                "JavaScript is %s in the browser" % mode)
             flow(s, sink, d, mode, who, email, mid)
             urls = requested_urls(d)
-            away = [u for u in urls if not (
-                u.startswith(base + "/") or
-                u.startswith(("data:", "chrome://", "about:")))]
+            away = leaving_origin(urls, base)
             check(len([u for u in urls if u.startswith(base)]) >= 6,
                   "[JS %s] the network log holds the page loads" % mode,
                   len(urls))
             eq(away, [], "[JS %s] no request leaves the origin" % mode)
             # The refused e-mail is the one 4xx the browser logs.
-            errs = [e for e in d.get_log("browser")
-                    if e.get("level") == "SEVERE" and not (
-                        e.get("source") == "network" and
-                        "status of 422" in e["message"])]
-            eq(errs, [], "[JS %s] no errors in the browser console" % mode)
+            eq(console_errors(d, (422,)), [],
+               "[JS %s] no errors in the browser console" % mode)
         except Exception:
             import traceback
             check(False, "[JS %s] the browser session ran to its end" % mode,
                   traceback.format_exc() + "\n" + page_state(d))
         finally:
-            d.quit()
-            shutil.rmtree(profile, ignore_errors=True)
+            quit_driver(d)
 
 
 with_mail_server(run)

@@ -1,6 +1,7 @@
 /*
  * test_ics_reply.c - ics_reply on replies shaped as Gmail, Outlook, Apple
- * Calendar and Thunderbird send them, a COUNTER, and bad input.
+ * Calendar and Thunderbird send them and a COUNTER (one row each of
+ * want_replies[]), details, many events, and bad input.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,119 +38,148 @@ chicago(int y, int mo, int d, int h, int mi)
 	return t;
 }
 
-static void
-test_gmail(void)
-{
-	struct ics_reply *r = parse(sample_ics_gmail);
-	const struct ics_reply_event *e;
+/* ==== the clients' replies, one row each ============================== */
+/* A DTSTART, DTEND or RECURRENCE-ID as a reply must read it. */
+struct want_time {
+	const char *local;	/* "YYYY-MM-DDTHH:MM"; NULL: absent */
+	bool is_date;		/* VALUE=DATE */
+	const char *tzid;
+	struct ics_local at;	/* the instant, on Chicago's clock; a year
+				 * of 0: the instant is not known */
+};
 
-	CHECK(r != NULL);
-	if (r == NULL)
-		return;
-	CHECK(r->method == ICS_REPLY_METHOD_REPLY);
-	CHECK(r->n_events == 1);
-	e = &r->events[0];
-	CHECK_STR(e->uid, SAMPLE_UID);
-	CHECK(e->sequence == 2);
-	CHECK(e->has_dtstamp);
-	CHECK(e->dtstamp == 1803902400);	/* 2027-03-01T12:00:00Z */
-	CHECK(!e->recurrence_id.set);
-	CHECK(e->n_attendees == 1);
-	CHECK_STR(e->attendees[0].email, "alice.oneil@gmail.com");
-	CHECK(e->attendees[0].partstat == ICS_REPLY_PARTSTAT_ACCEPTED);
-	CHECK_STR(ics_reply_partstat_name(e->attendees[0].partstat),
-	    "ACCEPTED");
-	CHECK_STR(e->comment, "See you there, I'll bring a board\nand clocks");
-	ics_reply_free(r);
-}
+struct want_reply {
+	const char *client;
+	const char *text;	/* mail_samples.h */
+	enum ics_reply_method method;
+	int sequence;
+	time_t dtstamp;
+	const char *email;	/* the one ATTENDEE, lowercased */
+	enum ics_reply_partstat partstat;
+	const char *partstat_name;
+	const char *comment;	/* NULL: none */
+	struct want_time recurrence_id, dtstart, dtend;
+};
 
-static void
-test_outlook(void)
-{
-	struct ics_reply *r = parse(sample_ics_outlook);
-	const struct ics_reply_event *e;
+#define NO_TIME { NULL, false, NULL, { 0, 0, 0, 0, 0 } }
 
-	CHECK(r != NULL);
-	if (r == NULL)
-		return;
-	CHECK(r->method == ICS_REPLY_METHOD_REPLY);
-	CHECK(r->n_events == 1);
-	e = &r->events[0];
-	CHECK_STR(e->uid, SAMPLE_UID);
-	CHECK(e->sequence == 3);
-	CHECK_STR(e->attendees[0].email, "bob.smith@outlook.com");
-	CHECK(e->attendees[0].partstat == ICS_REPLY_PARTSTAT_TENTATIVE);
-	CHECK_STR(e->comment, "Might be late\n-- Bob");
+static const struct want_reply want_replies[] = {
+	{ "Gmail", sample_ics_gmail, ICS_REPLY_METHOD_REPLY, 2,
+	    1803902400,		/* 2027-03-01T12:00:00Z */
+	    "alice.oneil@gmail.com", ICS_REPLY_PARTSTAT_ACCEPTED, "ACCEPTED",
+	    "See you there, I'll bring a board\nand clocks",
+	    NO_TIME,
+	    { "2027-03-10T01:00", false, "UTC", { 2027, 3, 9, 19, 0 } },
+	    { "2027-03-10T02:00", false, "UTC", { 2027, 3, 9, 20, 0 } } },
 	/* One occurrence, in the Windows zone the reply itself defines. */
-	CHECK(e->recurrence_id.set);
-	CHECK(!e->recurrence_id.is_date);
-	CHECK_STR(e->recurrence_id.local, "2027-03-09T19:00");
-	CHECK_STR(e->recurrence_id.date, "2027-03-09");
-	CHECK_STR(e->recurrence_id.tzid, "Central Standard Time");
-	CHECK(e->recurrence_id.utc_known);
-	CHECK(e->recurrence_id.utc == chicago(2027, 3, 9, 19, 0));
-	ics_reply_free(r);
+	{ "Outlook", sample_ics_outlook, ICS_REPLY_METHOD_REPLY, 3,
+	    1803999845,		/* 2027-03-02T15:04:05Z */
+	    "bob.smith@outlook.com", ICS_REPLY_PARTSTAT_TENTATIVE, "TENTATIVE",
+	    "Might be late\n-- Bob",
+	    { "2027-03-09T19:00", false, "Central Standard Time",
+		{ 2027, 3, 9, 19, 0 } },
+	    { "2027-03-09T19:00", false, "Central Standard Time",
+		{ 2027, 3, 9, 19, 0 } },
+	    { "2027-03-09T20:00", false, "Central Standard Time",
+		{ 2027, 3, 9, 20, 0 } } },
+	{ "Apple Calendar", sample_ics_apple, ICS_REPLY_METHOD_REPLY, 2,
+	    1804068610,		/* 2027-03-03T10:10:10Z */
+	    "carol@icloud.com", ICS_REPLY_PARTSTAT_DECLINED, "DECLINED", NULL,
+	    NO_TIME,
+	    { "2027-03-09T19:00", false, "America/Chicago",
+		{ 2027, 3, 9, 19, 0 } },
+	    { "2027-03-09T20:00", false, "America/Chicago",
+		{ 2027, 3, 9, 20, 0 } } },
+	/* A date-only RECURRENCE-ID names the day of the occurrence, in no
+	 * zone, so its instant is not known. */
+	{ "Thunderbird", sample_ics_thunderbird, ICS_REPLY_METHOD_REPLY, 2,
+	    1804147200,		/* 2027-03-04T08:00:00Z */
+	    "dave@example.net", ICS_REPLY_PARTSTAT_ACCEPTED, "ACCEPTED", NULL,
+	    { "2027-04-13T00:00", true, "", { 0, 0, 0, 0, 0 } },
+	    { "2027-04-13T19:00", false, "America/Chicago",
+		{ 2027, 4, 13, 19, 0 } },
+	    { "2027-04-13T20:00", false, "America/Chicago",
+		{ 2027, 4, 13, 20, 0 } } },
+	/* Thunderbird's "propose a new time". */
+	{ "a COUNTER", sample_ics_counter, ICS_REPLY_METHOD_COUNTER, 2,
+	    1804237200,		/* 2027-03-05T09:00:00Z */
+	    "dave@example.net", ICS_REPLY_PARTSTAT_TENTATIVE, "TENTATIVE",
+	    "Half an hour later; work",
+	    NO_TIME,
+	    { "2027-03-09T19:30", false, "America/Chicago",
+		{ 2027, 3, 9, 19, 30 } },
+	    { "2027-03-09T20:30", false, "America/Chicago",
+		{ 2027, 3, 9, 20, 30 } } },
+};
+
+static void
+check_time(const struct ics_reply_time *got, const struct want_time *w)
+{
+	char date[11];
+
+	if (w->local == NULL) {
+		CHECK(!got->set);
+		return;
+	}
+	CHECK(got->set);
+	CHECK(got->is_date == w->is_date);
+	CHECK_STR(got->local, w->local);
+	snprintf(date, sizeof(date), "%.10s", w->local);
+	CHECK_STR(got->date, date);
+	CHECK_STR(got->tzid, w->tzid);
+	if (w->at.year == 0) {
+		CHECK(!got->utc_known);
+		return;
+	}
+	CHECK(got->utc_known);
+	CHECK(got->utc == chicago(w->at.year, w->at.month, w->at.day,
+	    w->at.hour, w->at.minute));
 }
 
 static void
-test_apple(void)
+check_reply(const struct want_reply *w)
 {
-	struct ics_reply *r = parse(sample_ics_apple);
+	struct ics_reply *r = parse(w->text);
 	const struct ics_reply_event *e;
 
 	CHECK(r != NULL);
 	if (r == NULL)
 		return;
+	CHECK(r->method == w->method);
+	CHECK(r->n_events == 1);
 	e = &r->events[0];
-	CHECK(r->method == ICS_REPLY_METHOD_REPLY);
-	CHECK_STR(e->attendees[0].email, "carol@icloud.com");
-	CHECK(e->attendees[0].partstat == ICS_REPLY_PARTSTAT_DECLINED);
-	CHECK(e->comment == NULL);
-	CHECK(!e->recurrence_id.set);
-	CHECK(e->dtstart.set);
-	CHECK_STR(e->dtstart.tzid, "America/Chicago");
-	CHECK(e->dtstart.utc == chicago(2027, 3, 9, 19, 0));
+	CHECK_STR(e->uid, SAMPLE_UID);
+	CHECK(e->sequence == w->sequence);
+	CHECK(e->has_dtstamp);
+	CHECK(e->dtstamp == w->dtstamp);
+	CHECK(e->n_attendees == 1);
+	CHECK_STR(e->attendees[0].email, w->email);
+	CHECK(e->attendees[0].partstat == w->partstat);
+	CHECK_STR(ics_reply_partstat_name(e->attendees[0].partstat),
+	    w->partstat_name);
+	if (w->comment == NULL)
+		CHECK(e->comment == NULL);
+	else
+		CHECK_STR(e->comment, w->comment);
+	check_time(&e->recurrence_id, &w->recurrence_id);
+	check_time(&e->dtstart, &w->dtstart);
+	check_time(&e->dtend, &w->dtend);
 	ics_reply_free(r);
 }
 
 static void
-test_thunderbird(void)
+test_clients(void)
 {
-	struct ics_reply *r = parse(sample_ics_thunderbird);
-	const struct ics_reply_event *e;
+	size_t i;
 
-	CHECK(r != NULL);
-	if (r == NULL)
-		return;
-	e = &r->events[0];
-	CHECK_STR(e->attendees[0].email, "dave@example.net");
-	CHECK(e->attendees[0].partstat == ICS_REPLY_PARTSTAT_ACCEPTED);
-	/* A date-only RECURRENCE-ID names the day of the occurrence. */
-	CHECK(e->recurrence_id.set);
-	CHECK(e->recurrence_id.is_date);
-	CHECK_STR(e->recurrence_id.date, "2027-04-13");
-	CHECK_STR(e->recurrence_id.local, "2027-04-13T00:00");
-	CHECK_STR(e->recurrence_id.tzid, "");
-	CHECK(!e->recurrence_id.utc_known);
-	ics_reply_free(r);
-}
+	for (i = 0; i < sizeof(want_replies) / sizeof(want_replies[0]); i++) {
+		int before = check_failed_now;
 
-static void
-test_counter(void)
-{
-	struct ics_reply *r = parse(sample_ics_counter);
-	const struct ics_reply_event *e;
-
-	CHECK(r != NULL);
-	if (r == NULL)
-		return;
-	e = &r->events[0];
-	CHECK(r->method == ICS_REPLY_METHOD_COUNTER);
-	CHECK_STR(e->dtstart.local, "2027-03-09T19:30");
-	CHECK_STR(e->dtend.local, "2027-03-09T20:30");
-	CHECK_STR(e->dtend.tzid, "America/Chicago");
-	CHECK_STR(e->comment, "Half an hour later; work");
-	ics_reply_free(r);
+		check_reply(&want_replies[i]);
+		if (check_failed_now != before)
+			fprintf(stderr, "# (the checks above: the reply of "
+			    "%s)\n", want_replies[i].client);
+	}
 }
 
 /* A UTC RECURRENCE-ID, no SEQUENCE, a lowercase MAILTO, an ATTENDEE that
@@ -279,11 +309,7 @@ main(void)
 	err_clear(&e);
 	if (ics_init(&e) != 0)
 		return check_setup_failed("ics_init", e.msg);
-	RUN(test_gmail);
-	RUN(test_outlook);
-	RUN(test_apple);
-	RUN(test_thunderbird);
-	RUN(test_counter);
+	RUN(test_clients);
 	RUN(test_details);
 	RUN(test_many_events);
 	RUN(test_bad_input);

@@ -1,0 +1,68 @@
+"""bench_import.py - `clubmatch import members` of 100,000 rows, matched
+and welcomed (every member: validation, a match, a welcome and a
+first-contact task queued), against `sqlite3 .import` of the same file
+into a bare table, measured in the same run (docs/operations.md,
+"Importing").
+
+    CLUBMATCH_BIN=build/clubmatch /usr/bin/python3 bench/bench_import.py
+    BENCH_CLUBS=500 BENCH_MEMBERS=20000 ...     (smaller runs)
+
+Not a pass/fail test: it prints figures and the ratio to the baseline.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_match as bm                 # noqa: E402
+
+GOAL = 0.3      # of sqlite3 .import's rows/s (issue 14)
+
+
+def sqlite_import(tmp, members):
+    """Seconds `sqlite3 .import` takes for the file into a new table."""
+    if shutil.which("sqlite3") is None:
+        return None
+    db = os.path.join(tmp, "plain.db")
+    t0 = time.perf_counter()
+    subprocess.run(["sqlite3", db, ".import --csv %s m" % members],
+                   check=True)
+    return time.perf_counter() - t0
+
+
+def measure(tmp, env, clubs, members):
+    env["CLUBMATCH_DB"] = os.path.join(tmp, "bench.db")
+    bm.run(["import", "clubs", clubs], env)
+    base = sqlite_import(tmp, members)
+    secs, _, err, rss = bm.run(["import", "members", members], env)
+    n = bm.N_MEMBERS
+    print("import members (matched, welcomed): %d rows in %.2f s = %s "
+          "rows/s, peak RSS %.0f MB" % (n, secs, bm.rate(n, secs),
+                                        rss / 1024))
+    print("  %s" % err.strip().splitlines()[-1])
+    if base is None:
+        print("sqlite3 .import: skipped (no sqlite3; make bench installs "
+              "it)")
+        return
+    ratio = base / secs
+    print("sqlite3 .import of the same file: %.2f s = %s rows/s" %
+          (base, bm.rate(n, base)))
+    print("import members vs sqlite3 .import: %.3fx (goal >= %.1fx)"
+          % (ratio, GOAL))
+    env["CLUBMATCH_DB"] = os.path.join(tmp, "bench2.db")
+    bm.run(["import", "clubs", clubs], env)
+    secs, _, _, _ = bm.run(["import", "members", members, "--no-match"],
+                           env)
+    print("import members --no-match: %d rows in %.2f s = %s rows/s "
+          "(%.3fx of sqlite3 .import)" % (n, secs, bm.rate(n, secs),
+                                          base / secs))
+
+
+def main():
+    bm.on_generated_data("bench_import", "clubmatch-bench-import-", measure)
+
+
+if __name__ == "__main__":
+    main()
