@@ -8,6 +8,7 @@
 
 #include "feed.h"
 #include "ics_build.h"
+#include "log.h"
 #include "meeting.h"
 #include "store.h"
 #include "token.h"
@@ -35,6 +36,18 @@ add_meeting(const struct meeting *m, void *arg)
 	return 0;
 }
 
+/* A stored meeting the calendar builder refused (docs/calendar.md, "Feed
+ * and download"): an event naming it, the field and why. */
+static void
+log_meeting(const char *event, int64_t id, const struct err *bad)
+{
+	char mid[24];
+
+	snprintf(mid, sizeof(mid), "%lld", (long long)id);
+	log_event(event, "meeting", mid, "field", bad->field[0] ?
+	    bad->field : NULL, "error", bad->msg, NULL);
+}
+
 /* The calendar of the meetings in f, named calname. */
 static int
 build(const struct config *cfg, const struct club *c, const char *calname,
@@ -53,10 +66,8 @@ build(const struct config *cfg, const struct club *c, const char *calname,
 		 * the members' calendars: it is left out and logged
 		 * (docs/calendar.md, "Feed and download"). */
 		if (ics_event_buildable(&ics[i].ev, &bad) == -1) {
-			fprintf(stderr, "clubmatch: feed: meeting %lld left "
-			    "out: %s%s%s\n", (long long)f->meetings[i].id,
-			    bad.field[0] ? bad.field : "", bad.field[0] ?
-			    ": " : "", bad.msg);
+			log_meeting("feed_meeting_left_out", f->meetings[i].id,
+			    &bad);
 			continue;
 		}
 		events[n++] = ics[i].ev;
@@ -118,8 +129,7 @@ feed_meeting(const struct config *cfg, const struct meeting *m,
 		return 0;
 	/* Nothing in the request was wrong (a GET): the stored meeting
 	 * is, and only an edit fixes it. */
-	fprintf(stderr, "clubmatch: feed: meeting %lld cannot be written: "
-	    "%s\n", (long long)m->id, bad.msg);
+	log_meeting("feed_meeting_unwritable", m->id, &bad);
 	return err_set_field(err, bad.code == ERR_INVALID ? ERR_CONFLICT :
 	    bad.code, bad.field, "the stored meeting cannot be written as a "
 	    "calendar: %s; fix it with PATCH", bad.msg);

@@ -9,6 +9,7 @@
 
 #include "ics_event.h"
 #include "ics_zone.h"
+#include "log.h"
 #include "meeting.h"
 #include "remind.h"
 #include "store.h"
@@ -371,9 +372,12 @@ remind_tick(struct service *svc, struct store *st, time_t now,
 		store_rollback(st);
 		return -1;
 	}
-	if (queued > 0)
-		fprintf(stderr, "clubmatch: reminders: queued %" PRId64
-		    " rows\n", queued);
+	if (queued > 0) {
+		char rows[24];
+
+		snprintf(rows, sizeof(rows), "%" PRId64, queued);
+		log_event("reminders_queued", "rows", rows, NULL);
+	}
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "ics_zone.h"
 #include "import.h"
+#include "log.h"
 #include "member.h"
 #include "intake.h"
 #include "outbox.h"
@@ -360,8 +361,7 @@ admin_token(const struct config *cfg, struct err *err)
 			if (w < 0)
 				return err_set(err, ERR_INTERNAL, "cannot "
 				    "write '%s'", path), NULL;
-			fprintf(stderr, "clubmatch: created the admin token "
-			    "in %s\n", path);
+			log_event("admin_token_created", "path", path, NULL);
 		}
 	}
 	f = fopen(path, "r");
@@ -383,7 +383,7 @@ admin_token(const struct config *cfg, struct err *err)
 		return NULL;
 	}
 	if (!cfg->admin_token_file)
-		fprintf(stderr, "clubmatch: admin token is in %s\n", path);
+		log_event("admin_token", "path", path, NULL);
 	return xstrdup(copy);
 }
 
@@ -397,6 +397,7 @@ cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
 	sigset_t set;
 	char *token;
 	int sig = 0;
+	char signo[12];
 
 	err_clear(&err);
 	if (service_load_key(svc, st, &err) < 0)
@@ -428,10 +429,11 @@ cmd_serve(const struct config *cfg, struct service *svc, struct store *st)
 		outbox_stop(ob);
 		return fail("cannot start the reply intake", &err);
 	}
-	fprintf(stderr, "clubmatch: listening on %s (%s)\n", cfg->listen,
-	    cfg->base_url);
+	log_event("listening", "address", cfg->listen, "base_url",
+	    cfg->base_url, NULL);
 	sigwait(&set, &sig);
-	fprintf(stderr, "clubmatch: stopping (signal %d)\n", sig);
+	snprintf(signo, sizeof(signo), "%d", sig);
+	log_event("stopping", "signal", signo, NULL);
 	replies_stop(rp);
 	http_stop(srv);
 	outbox_stop(ob);

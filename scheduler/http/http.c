@@ -16,6 +16,8 @@
 #include "hash.h"
 #include "http.h"
 #include "http_int.h"
+#include "log.h"
+#include "rand.h"
 #include "text.h"
 #include "token.h"
 #include "xalloc.h"
@@ -181,7 +183,8 @@ http_reply_err(struct response *rs, const struct err *err)
 	if (status == 503)
 		http_add_header(rs, "Retry-After", "1");
 	if (status == 500)
-		fprintf(stderr, "clubmatch: internal error: %s\n", err->msg);
+		log_event("internal_error", "id", rs->request_id, "error",
+		    err->msg, NULL);
 	http_reply_error(rs, status, name, err->field, "%s", err->msg);
 }
 
@@ -656,6 +659,7 @@ body_welcome(struct request *rq, struct response *rs, unsigned long long cl)
 
 	if (r == NULL)
 		return false;
+	rq->route = r->pattern;
 	if (r->access == ACCESS_PUBLIC) {
 		if (cl > HTTP_MAX_FORM) {
 			http_reply_error(rs, 413, "body_too_large", NULL,
@@ -714,7 +718,7 @@ thread_store(struct http_server *srv, struct err *err)
 }
 
 static enum MHD_Result
-queue(struct MHD_Connection *conn, struct response *rs)
+queue(struct request *rq, struct response *rs)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -735,16 +739,20 @@ queue(struct MHD_Connection *conn, struct response *rs)
 		MHD_add_response_header(r, line, colon + 2);
 	}
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(conn, rs->status, r);
+	MHD_add_response_header(r, "X-Request-Id", rq->id);
+	rq->status = rs->status;
+	rq->bytes = rs->len;
+	ret = MHD_queue_response(rq->conn, rs->status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 static void
-response_init(struct response *rs)
+response_init(struct response *rs, const struct request *rq)
 {
 	memset(rs, 0, sizeof(*rs));
 	buf_init(&rs->headers);
+	rs->request_id = rq->id;
 }
 
 static void
@@ -755,15 +763,15 @@ response_release(struct response *rs)
 }
 
 static enum MHD_Result
-reply_now(struct MHD_Connection *conn, unsigned status, const char *code,
+reply_now(struct request *rq, unsigned status, const char *code,
     const char *msg)
 {
 	struct response rs;
 	enum MHD_Result ret;
 
-	response_init(&rs);
+	response_init(&rs, rq);
 	http_reply_error(&rs, status, code, NULL, "%s", msg);
-	ret = queue(conn, &rs);
+	ret = queue(rq, &rs);
 	response_release(&rs);
 	return ret;
 }
@@ -800,18 +808,15 @@ xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
  * proxy"): the peer, or when the peer is a trusted proxy the last
  * X-Forwarded-For address that is not one.  Walking from the right, an
  * entry that is not an address stops the walk at the proxy that passed
- * it on.
+ * it on.  Sets rq->client_ip to out and rq->via_proxy.
  */
 static void
-client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
-    size_t size)
+peer_ip(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
 	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-	char peer[64] = "unknown", one[64];
-	struct xff x;
-	size_t end, b;
+	char peer[64] = "unknown";
 
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
@@ -822,8 +827,20 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 		    sizeof(peer));
 	if (!text_ip_normalize(peer, out, size))
 		snprintf(out, size, "%s", peer);
+}
+
+static void
+client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
+    size_t size)
+{
+	char one[64];
+	struct xff x;
+	size_t end, b;
+
+	peer_ip(conn, out, size);
 	rq->client_ip = out;
-	if (!is_trusted_proxy(rq->cfg, out))
+	rq->via_proxy = is_trusted_proxy(rq->cfg, out);
+	if (!rq->via_proxy)
 		return;
 	buf_init(&x.all);
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, xff_collect, &x);
@@ -849,14 +866,165 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 	buf_release(&x.all);
 }
 
-/* What the first call sees of the request line and headers. */
+/* ==== request ids (docs/operations.md, "Logs") ========================= */
+static bool
+request_id_is_safe(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-");
+
+	return n > 0 && n <= HTTP_REQUEST_ID_MAX && s[n] == '\0';
+}
+
+/* A new random id: 64 bits in hex. */
+static void
+request_id_new(struct request *rq)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[8];
+	size_t i;
+
+	rand_bytes(raw, sizeof(raw));
+	for (i = 0; i < sizeof(raw); i++) {
+		rq->id[2 * i] = hex[raw[i] >> 4];
+		rq->id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	rq->id[2 * sizeof(raw)] = '\0';
+}
+
+/* The X-Request-Id of a trusted proxy's request, when it is short and
+ * plain (a proxy that sets one wants the two logs joined), else ours. */
+static void
+request_id_adopt(struct request *rq)
+{
+	const char *h = http_header(rq, "X-Request-Id");
+
+	if (rq->via_proxy && h && request_id_is_safe(h))
+		snprintf(rq->id, sizeof(rq->id), "%s", h);
+}
+
+/* ==== the first look at a request ====================================== */
+/* Non-empty '&'-separated parameters of the raw query q. */
+static size_t
+query_params(const char *q)
+{
+	size_t n = 0;
+
+	while (*q) {
+		size_t len = strcspn(q, "&");
+
+		n += len > 0;
+		q += len;
+		if (*q == '&')
+			q++;
+	}
+	return n;
+}
+
+/*
+ * What a connection keeps between its requests: the request under way.
+ * libmicrohttpd 0.9.75 does not call on_completed() for a request whose
+ * query exhausted its memory pool (see on_uri()), only on_connection()
+ * when the connection closes: that request is ended there.  All
+ * callbacks of a connection run in its worker thread.
+ */
+struct http_conn {
+	struct request *rq;	/* not yet ended, or NULL */
+};
+
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void request_drop(struct request *rq);
+
+/* A request's state, with its id; ended by request_end(). */
+static struct request *
+request_new(struct http_server *srv, struct MHD_Connection *conn)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+	struct http_conn *hc = conn_of(conn);
+
+	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+	buf_init(&rq->body);
+	rq->srv = srv;
+	rq->conn = conn;
+	rq->cfg = srv->cfg;
+	rq->svc = srv->svc;
+	request_id_new(rq);
+	if (hc) {
+		/* One that libmicrohttpd dropped: it never answered it. */
+		if (hc->rq)
+			request_drop(hc->rq);
+		hc->rq = rq;
+	}
+	return rq;
+}
+
+/*
+ * libmicrohttpd calls this once per request with the raw target (path and
+ * query, nothing decoded), before it parses the query; what it returns is
+ * the request's *con_cls, freed in on_completed().  So every request has
+ * its state, id and log line from here on, even one refused before
+ * on_request() runs.
+ *
+ * A target over the limits is refused with 414 by head_acceptable().  Its
+ * query must not be parsed: libmicrohttpd 0.9.75 stores each parameter in
+ * the connection's memory pool, and when thousands of them exhaust it, it
+ * neither answers nor closes (the client waits for the idle timeout).
+ * This callback runs on the very buffer libmicrohttpd parses next, so
+ * ending the string after the '?' leaves it no parameters to store.
+ * NEEDSWORK: a NUL byte before the '?' hides the query from strchr() here;
+ * such a request still gets no answer from 0.9.75, and is closed at the
+ * idle timeout (and logged and freed by on_connection()).
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct request *rq = request_new(cls, conn);
+	size_t n = strlen(uri);
+	char *q = strchr(uri, '?');
+
+	rq->target_end = uri + n;
+	if (n > HTTP_MAX_URI || (q && query_params(q + 1) > HTTP_MAX_ARGS)) {
+		rq->uri_too_long = true;
+		if (q)
+			q[1] = '\0';
+	}
+	return rq;
+}
+
+/* What the first call sees of the headers. */
 struct head_scan {
-	size_t nargs, arg_bytes;	/* query parameters */
 	size_t nheaders;
 	int content_lengths;
 	char content_length[32];	/* the first one */
-	bool cl_differ, chunked, host, bad_header;
+	bool cl_differ, chunked, host, bad_header, big_header;
+	const char *value_end;		/* of the header before */
 };
+
+/*
+ * Whether the bytes between the end of the previous header's value and
+ * the start of this header's name are only that line's end.
+ * libmicrohttpd 0.9.75 measures a value with strlen(), so "b\0c" reads
+ * as "b" and value_size cannot show the NUL; but names and values point
+ * into its read buffer, where each line ends in the one or two NULs that
+ * replaced its CR LF or LF.  More than two bytes there are bytes after a
+ * NUL in the value, or a line folded into the one before (obs-fold, which
+ * RFC 9112 5.2 lets a server refuse with 400 too).
+ */
+static bool
+header_follows(const char *value_end, const char *key)
+{
+	uintptr_t e = (uintptr_t)value_end, k = (uintptr_t)key;
+
+	return k > e && k - e <= 2;
+}
 
 static enum MHD_Result
 head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -865,12 +1033,10 @@ head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct head_scan *h = cls;
 	size_t i;
 
-	if (kind == MHD_GET_ARGUMENT_KIND) {
-		h->nargs++;
-		h->arg_bytes += key_size + value_size + 2;
-		return MHD_YES;
-	}
+	(void)kind;
 	h->nheaders++;
+	if (key_size + value_size > HTTP_MAX_FIELD)
+		h->big_header = true;
 	/* RFC 9112 5.1: no white space before the colon; no NUL or bare CR
 	 * in a field. */
 	for (i = 0; i < key_size; i++)
@@ -878,6 +1044,9 @@ head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
 			h->bad_header = true;
 	if (value == NULL)
 		return MHD_YES;
+	if (h->value_end && !header_follows(h->value_end, key))
+		h->bad_header = true;
+	h->value_end = value + value_size;
 	for (i = 0; i < value_size; i++)
 		if (value[i] == '\0' || value[i] == '\r' || value[i] == '\n')
 			h->bad_header = true;
@@ -895,29 +1064,50 @@ head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/* The headers of rq, scanned into h. */
+static void
+head_scan(struct request *rq, struct head_scan *h)
+{
+	memset(h, 0, sizeof(*h));
+	MHD_get_connection_values_n(rq->conn, MHD_HEADER_KIND, head_scan_one,
+	    h);
+	/* The last line is followed by the empty line that ends the head:
+	 * its own end and that line's are NULs in the buffer too. */
+	if (h->value_end && (h->value_end[0] != '\0' ||
+	    h->value_end[1] != '\0'))
+		h->bad_header = true;
+}
+
 /* The checks of the first call, before any body is read (CONTRACT §9,
  * docs/operations.md "HTTP limits"); replies and returns false when the
  * request is refused. */
 static bool
-head_acceptable(struct MHD_Connection *conn, const char *url,
-    const char *version, enum MHD_Result *ret)
+head_acceptable(struct request *rq, const char *version,
+    enum MHD_Result *ret)
 {
 	struct head_scan h;
+	/* The version follows the target and the NUL that ended it, unless
+	 * a NUL came earlier, inside the target. */
+	bool nul_in_target = version[0] != '\0' && rq->target_end &&
+	    version != rq->target_end + 1;
 
-	memset(&h, 0, sizeof(h));
-	MHD_get_connection_values_n(conn, MHD_HEADER_KIND |
-	    MHD_GET_ARGUMENT_KIND, head_scan_one, &h);
-	if (strlen(url) + h.arg_bytes > HTTP_MAX_URI ||
-	    h.nargs > HTTP_MAX_ARGS)
-		*ret = reply_now(conn, 414, "uri_too_long", "the request line "
+	head_scan(rq, &h);
+	if (rq->uri_too_long)
+		*ret = reply_now(rq, 414, "uri_too_long", "the request line "
 		    "is limited to 8 KiB and 100 query parameters");
 	else if (h.nheaders > HTTP_MAX_HEADERS)
-		*ret = reply_now(conn, 431, "headers_too_large", "at most 100 "
+		*ret = reply_now(rq, 431, "headers_too_large", "at most 100 "
 		    "header fields");
+	else if (h.big_header)
+		*ret = reply_now(rq, 431, "headers_too_large", "a header "
+		    "field is limited to 8 KiB");
+	else if (nul_in_target)
+		*ret = reply_now(rq, 400, "malformed_request", "the request "
+		    "line is malformed (RFC 9112)");
 	else if (h.bad_header || h.cl_differ ||
 	    (h.chunked && h.content_lengths) ||
 	    (strcmp(version, "HTTP/1.1") == 0 && !h.host))
-		*ret = reply_now(conn, 400, "malformed_request", h.bad_header ?
+		*ret = reply_now(rq, 400, "malformed_request", h.bad_header ?
 		    "a header field is malformed (RFC 9112)" : !h.host &&
 		    !h.chunked && !h.cl_differ ? "HTTP/1.1 needs a Host header" :
 		    "the body's length is ambiguous (RFC 9112)");
@@ -926,12 +1116,24 @@ head_acceptable(struct MHD_Connection *conn, const char *url,
 	return false;
 }
 
+/* The first call: the request's fields, its client and id. */
+static void
+request_begin(struct request *rq, const char *url, const char *method)
+{
+	rq->started = true;
+	rq->method = method;
+	rq->path = url;
+	snprintf(rq->method_buf, sizeof(rq->method_buf), "%s", method);
+	client_ip(rq->conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
+	request_id_adopt(rq);
+}
+
 /*
- * libmicrohttpd calls this several times per request: first with no
- * state (we allocate it), then with body chunks, then with none left.
- * Answering on the first call makes 0.9.75 close the connection, which
- * costs keep-alive clients dearly, so even body-less requests are
- * answered on the second call.
+ * libmicrohttpd calls this several times per request: first with the
+ * headers in (on_uri() made the state), then with body chunks, then with
+ * none left.  Answering on the first call makes 0.9.75 close the
+ * connection, which costs keep-alive clients dearly, so even body-less
+ * requests are answered on the second call.
  */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -942,43 +1144,37 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct request *rq = *con_cls;
 	struct response rs;
 	struct err err;
-	char ip[64];
 	enum MHD_Result ret;
 
 	if (rq == NULL) {
+		/* Not from on_uri(): never so with libmicrohttpd 0.9.75. */
+		rq = request_new(srv, conn);
+		*con_cls = rq;
+	}
+	if (!rq->started) {
 		const char *cl = MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, "Content-Length");
-		char *end;
-
-		if (!head_acceptable(conn, url, version, &ret))
-			return ret;
-		unsigned long long len = cl ? strtoull(cl, &end, 10) : 0;
 		const char *te = MHD_lookup_connection_value(conn,
 		    MHD_HEADER_KIND, "Transfer-Encoding");
+		unsigned long long len;
+		char *end;
 
+		request_begin(rq, url, method);
+		if (!head_acceptable(rq, version, &ret))
+			return ret;
+		len = cl ? strtoull(cl, &end, 10) : 0;
 		/* Refuse big bodies before reading them. */
 		if (len > HTTP_MAX_BODY)
-			return reply_now(conn, 413, "body_too_large",
+			return reply_now(rq, 413, "body_too_large",
 			    "request bodies are limited to 1 MiB");
-		rq = xcalloc(1, sizeof(*rq));
-		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-		buf_init(&rq->body);
-		*con_cls = rq;
 		if (len == 0 && te == NULL)
 			return MHD_YES;
-		rq->srv = srv;
-		rq->conn = conn;
-		rq->method = method;
-		rq->path = url;
-		rq->cfg = srv->cfg;
-		rq->svc = srv->svc;
-		client_ip(conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
-		response_init(&rs);
+		response_init(&rs, rq);
 		if (body_welcome(rq, &rs, te ? HTTP_MAX_BODY : len)) {
 			response_release(&rs);
 			return MHD_YES;
 		}
-		ret = queue(conn, &rs);
+		ret = queue(rq, &rs);
 		response_release(&rs);
 		return ret;
 	}
@@ -1001,16 +1197,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (rq->too_large)
-		return reply_now(conn, 413, "body_too_large",
+		return reply_now(rq, 413, "body_too_large",
 		    "request bodies are limited to 1 MiB");
-	rq->srv = srv;
-	rq->conn = conn;
-	rq->method = method;
-	rq->path = url;
-	rq->cfg = srv->cfg;
-	rq->svc = srv->svc;
-	client_ip(conn, rq, ip, sizeof(ip));
-	response_init(&rs);
+	response_init(&rs, rq);
 	err_clear(&err);
 	rq->store = thread_store(srv, &err);
 	if (rq->store == NULL)
@@ -1019,12 +1208,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		dispatch(rq, &rs);
 	if (rq->rate_limited) {
 		response_release(&rs);
-		response_init(&rs);
+		response_init(&rs, rq);
 		reply_rate_limited(&rs);
 	}
-	if (rs.body == NULL)
+	if (rs.body == NULL) {
+		log_event("internal_error", "id", rq->id, "error",
+		    "the handler gave no answer", NULL);
 		http_reply_error(&rs, 500, "internal", NULL,
 		    "the handler gave no answer");
+	}
 	{
 		struct timespec t1;
 
@@ -1033,9 +1225,77 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    (double)(t1.tv_sec - rq->t0.tv_sec) +
 		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9);
 	}
-	ret = queue(conn, &rs);
+	ret = queue(rq, &rs);
 	response_release(&rs);
 	return ret;
+}
+
+/* How a request ended, when not with its answer sent. */
+static const char *
+end_name(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+		return NULL;
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return "timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		return "shutdown";
+	case MHD_REQUEST_TERMINATED_READ_ERROR:
+		return "read_error";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		return "client_abort";
+	default:
+		return "error";
+	}
+}
+
+/*
+ * One line per request (docs/operations.md, "Logs"): the route's pattern,
+ * never the path or the query, so that no token in either reaches the
+ * log.  status=0: we queued no answer (libmicrohttpd refused the request
+ * itself, or the client left first).
+ */
+static void
+request_log(struct request *rq, enum MHD_RequestTerminationCode toe)
+{
+	char status[12], ms[32], bytes[24];
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	snprintf(status, sizeof(status), "%u", rq->status);
+	snprintf(ms, sizeof(ms), "%.1f", (double)(t1.tv_sec -
+	    rq->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6);
+	snprintf(bytes, sizeof(bytes), "%zu", rq->bytes);
+	log_event("request", "id", rq->id, "method", rq->started ?
+	    rq->method_buf : NULL, "route", rq->route ? rq->route :
+	    "unmatched", "status", status, "ms", ms, "client", rq->client_ip,
+	    "bytes", bytes, "end", end_name(toe), NULL);
+}
+
+/* Logs rq and frees it. */
+static void
+request_end(struct request *rq, enum MHD_RequestTerminationCode toe)
+{
+	struct http_conn *hc = conn_of(rq->conn);
+
+	request_log(rq, toe);
+	if (hc && hc->rq == rq)
+		hc->rq = NULL;
+	buf_release(&rq->body);
+	free(rq);
+}
+
+/* Ends a request libmicrohttpd dropped; only the peer is known of its
+ * client, its headers may be gone. */
+static void
+request_drop(struct request *rq)
+{
+	if (rq->client_ip == NULL) {
+		peer_ip(rq->conn, rq->ip_buf, sizeof(rq->ip_buf));
+		rq->client_ip = rq->ip_buf;
+	}
+	request_end(rq, MHD_REQUEST_TERMINATED_WITH_ERROR);
 }
 
 static void
@@ -1045,13 +1305,47 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct request *rq = *con_cls;
 
 	(void)cls;
-	(void)conn;
-	(void)toe;
 	if (rq == NULL)
 		return;
-	buf_release(&rq->body);
-	free(rq);
+	if (!rq->started)
+		client_ip(conn, rq, rq->ip_buf, sizeof(rq->ip_buf));
+	request_end(rq, toe);
 	*con_cls = NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_conn *hc = *socket_context;
+
+	(void)cls;
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = xcalloc(1, sizeof(struct http_conn));
+		return;
+	}
+	if (hc && hc->rq)
+		request_drop(hc->rq);
+	free(hc);
+	*socket_context = NULL;
+}
+
+/* libmicrohttpd's own messages (say the 431 it sends itself for headers
+ * past the memory pool) are events too, so that every stderr line of the
+ * server is key=value. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[400];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_event("httpd", "message", msg, NULL);
 }
 
 struct http_server *
@@ -1094,6 +1388,7 @@ http_start(const struct config *cfg, struct service *svc,
 	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | v6,
 	    (uint16_t)cfg->listen_port, NULL, NULL, on_request, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    /* A connection idle this long (a slow header, a stalled body)
@@ -1111,6 +1406,8 @@ http_start(const struct config *cfg, struct service *svc,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		err_set(err, ERR_UNAVAILABLE, "cannot listen on %s: %s",

@@ -28,6 +28,8 @@
 #define HTTP_MAX_URI 8192	/* path and query: more is 414 */
 #define HTTP_MAX_ARGS 100	/* query parameters: more is 414 */
 #define HTTP_MAX_HEADERS 100	/* more is 431 */
+#define HTTP_MAX_FIELD 8192	/* one header field, name and value: 431 */
+#define HTTP_REQUEST_ID_MAX 64	/* an X-Request-Id we may adopt */
 #define HTTP_MAX_FORM (64 * 1024)	/* a public route's form */
 #define HTTP_IDLE_TIMEOUT 20	/* seconds a connection may stay idle */
 #define HTTP_PER_IP_CONNECTIONS 64	/* without --trusted-proxy */
@@ -67,8 +69,16 @@ struct request {
 	const char *client_ip;	/* CONTRACT §9's client */
 	bool rate_limited;	/* a failed token over the limit: 429 */
 	char ip_buf[64];	/* client_ip of the first call */
-	const char *route;	/* the pattern found, for /metrics */
-	struct timespec t0;	/* the first call, for /metrics */
+	const char *route;	/* the pattern found, for /metrics and the log */
+	struct timespec t0;	/* the request line, for /metrics and the log */
+	char id[HTTP_REQUEST_ID_MAX + 1];	/* X-Request-Id, in the log */
+	bool started;		/* on_request() has seen the headers */
+	bool uri_too_long;	/* the raw target is over the limits: 414 */
+	const char *target_end;	/* where the raw target's NUL was */
+	bool via_proxy;		/* the peer is a --trusted-proxy */
+	char method_buf[16];	/* the method, for the log */
+	unsigned status;	/* the answer queued, 0 before */
+	size_t bytes;		/* its body's length */
 };
 
 struct response {
@@ -77,6 +87,7 @@ struct response {
 	char *body;		/* malloc'd */
 	size_t len;
 	struct buf headers;	/* "Name: value\n" lines */
+	const char *request_id;	/* the request's, for the log; may be NULL */
 };
 
 struct route {

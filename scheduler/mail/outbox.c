@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "letter.h"
+#include "log.h"
 #include "mail.h"
 #include "outbox.h"
 #include "outreach.h"
@@ -101,7 +102,7 @@ record(struct lane *ln, struct outbox_row *r, const struct letter *l)
 	    letter_sent(svc, ln->st, r, l, &err) < 0) ||
 	    store_commit(ln->st, &err) < 0) {
 		store_rollback(ln->st);
-		fprintf(stderr, "clubmatch: outbox: %s\n", err.msg);
+		log_event("outbox_failed", "error", err.msg, NULL);
 	}
 }
 
@@ -221,7 +222,7 @@ tick(struct lane *ln)
 	ln->last_tick = now;
 	err_clear(&err);
 	if (outreach_tick(ln->ob->svc, ln->st, now, &err) < 0)
-		fprintf(stderr, "clubmatch: outreach: %s\n", err.msg);
+		log_event("outreach_failed", "error", err.msg, NULL);
 }
 
 /* Waits up to ms, or until outbox_stop().  Returns false to stop. */
@@ -273,7 +274,7 @@ worker(void *arg)
 		n = store_outbox_due(ln->st, time(NULL), OUTBOX_LANES,
 		    ln->index, OUTBOX_BATCH, rows, &err);
 		if (n < 0)
-			fprintf(stderr, "clubmatch: outbox: %s\n", err.msg);
+			log_event("outbox_failed", "error", err.msg, NULL);
 		if (n <= 0) {
 			nap(ob, OUTBOX_POLL_MS);
 			continue;

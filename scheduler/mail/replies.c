@@ -10,6 +10,7 @@
 
 #include "hash.h"
 #include "intake.h"
+#include "log.h"
 #include "reader.h"
 #include "replies.h"
 #include "reply.h"
@@ -94,9 +95,14 @@ replies_take(struct service *svc, struct store *st, const char *data,
 		in.bounce_permanent = d->permanent;
 	}
 	rc = reply_take(svc, st, &in, outcome, size, err);
-	if (rc == 0)
-		fprintf(stderr, "clubmatch: event=reply kind=%s message_id=%.80s"
-		    " outcome=\"%s\"\n", in.kind_name, in.message_id, outcome);
+	if (rc == 0) {
+		char mid[81];
+
+		/* The sender's text: cut here, quoted by the log. */
+		snprintf(mid, sizeof(mid), "%s", in.message_id);
+		log_event("reply", "kind", in.kind_name, "message_id", mid,
+		    "outcome", outcome, NULL);
+	}
 	reader_msg_free(&m);
 	return rc;
 }
@@ -121,8 +127,7 @@ take_one(const char *data, size_t len, void *arg)
 	err_clear(&err);
 	if (replies_take(r->svc, r->st, data, len, outcome, sizeof(outcome),
 	    &err) < 0) {
-		fprintf(stderr, "clubmatch: event=reply_failed error=\"%s\"\n",
-		    err.msg);
+		log_event("reply_failed", "error", err.msg, NULL);
 		return -1;
 	}
 	return 0;
@@ -156,16 +161,16 @@ intake_thread(void *arg)
 		err_clear(&err);
 		if (cfg->reply_maildir && intake_maildir_poll(cfg->reply_maildir,
 		    take_one, r, &err) < 0)
-			fprintf(stderr, "clubmatch: event=intake_failed "
-			    "source=maildir error=\"%s\"\n", err.msg);
+			log_event("intake_failed", "source", "maildir",
+			    "error", err.msg, NULL);
 		if (cfg->imap && time(NULL) - last_imap >= IMAP_POLL_S) {
 			last_imap = time(NULL);
 			err_clear(&err);
 			if (intake_imap_poll(cfg->imap, cfg->imap_user,
 			    cfg->imap_password, cfg->smtp_ca_file, take_one, r,
 			    &err) < 0)
-				fprintf(stderr, "clubmatch: event=intake_failed "
-				    "source=imap error=\"%s\"\n", err.msg);
+				log_event("intake_failed", "source", "imap",
+				    "error", err.msg, NULL);
 		}
 	} while (wait_s(r, MAILDIR_POLL_S));
 	return NULL;

@@ -12,6 +12,7 @@ machine cannot run).
 import email.utils
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -159,12 +160,26 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError("server did not start: %s" % self.logtext())
 
-    def logtext(self):
+    def logtext(self, tail=4000):
+        """The server's stderr: its last tail characters, or all of it
+        when tail is None (one line per request makes it long)."""
         try:
             with open(os.path.join(self.dir, "serve.log"), "rb") as f:
-                return f.read().decode("utf-8", "replace")[-4000:]
+                text = f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+        return text if tail is None else text[-tail:]
+
+    def events(self, event=None):
+        """The server's log lines (docs/operations.md, "Logs") as dicts of
+        their keys, in order; only those of event when given.  A line
+        that is not key=value is {"unparsed": line}."""
+        out = []
+        for line in self.logtext(tail=None).splitlines():
+            ev = parse_log_line(line)
+            if event is None or ev.get("event") == event:
+                out.append(ev)
+        return out
 
     def stop(self, sig=signal.SIGTERM):
         """Stops the server; returns its exit status (0 after SIGTERM)."""
@@ -222,6 +237,24 @@ class Server:
         env = {"CLUBMATCH_DB": self.db, "CLUBMATCH_MAILDIR": self.maildir}
         env.update(kw.pop("env", {}))
         return run_cli(args, env=env, **kw)
+
+
+# One key=value pair of a log line: a bare value or a quoted one.
+_LOG_PAIR = re.compile(r'([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ "=\\]+)(?: |$)')
+
+
+def parse_log_line(line):
+    """The keys of one key=value log line (values unquoted, escapes kept
+    as written), or {"unparsed": line} when it is not one."""
+    out, pos = {}, 0
+    while pos < len(line):
+        m = _LOG_PAIR.match(line, pos)
+        if m is None:
+            return {"unparsed": line}
+        v = m.group(2)
+        out[m.group(1)] = v[1:-1] if v.startswith('"') else v
+        pos = m.end()
+    return out if out.get("ts") and out.get("event") else {"unparsed": line}
 
 
 def error_code(body):
