@@ -53,8 +53,9 @@ def utc(text):
 def stop(s):
     rc = s.stop()
     check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
-    check("outbox:" not in s.logtext(), "the mail worker logged no error",
-          s.logtext())
+    check("event=outbox_failed" not in s.logtext() and
+          "event=outreach_failed" not in s.logtext(),
+          "the mail worker logged no error", s.logtext())
 
 
 def to(sink, addr):

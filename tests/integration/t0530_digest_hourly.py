@@ -61,7 +61,8 @@ def at(when):
 def stop(s):
     rc = s.stop()
     check(rc == 0, "server exits cleanly (status %s)" % rc, s.logtext())
-    check("outreach:" not in s.logtext() and "outbox:" not in s.logtext(),
+    check("event=outreach_failed" not in s.logtext() and
+          "event=outbox_failed" not in s.logtext(),
           "the mail worker logged no error", s.logtext())
 
 
