@@ -29,7 +29,7 @@
 #include "err.h"
 #include "model.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
