@@ -11,6 +11,7 @@ Not a pass/fail test: it prints figures and the ratio to the baseline.
 """
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,6 +33,41 @@ def sqlite_import(tmp, members):
     return time.perf_counter() - t0
 
 
+def schema_floor(db, tmp):
+    """Seconds to insert, in one transaction through prepared statements,
+    the very rows the import stored (members, their welcomes and tasks)
+    into a copy of its database emptied of them: what the schema's
+    indexes, triggers and foreign keys cost without any of the import's
+    own work.  Returns (seconds, members)."""
+    copy = os.path.join(tmp, "floor.db")
+    shutil.copy(db, copy)
+    c = sqlite3.connect(copy, isolation_level=None)
+    try:
+        c.execute("PRAGMA foreign_keys = ON")
+        c.execute("PRAGMA cache_size = -65536")
+        tables = [("members", ""), ("outbox", " WHERE kind = 'welcome'"),
+                  ("contacts", "")]
+        rows = {}
+        for t, where in tables:
+            cols = [r[1] for r in c.execute("PRAGMA table_info(%s)" % t)]
+            rows[t] = (cols, c.execute("SELECT * FROM %s%s" % (t, where))
+                       .fetchall())
+        for t in ("contacts", "outbox", "members"):
+            c.execute("DELETE FROM %s" % t)
+        c.execute("UPDATE clubs SET remote_members = 0")
+        t0 = time.perf_counter()
+        c.execute("BEGIN")
+        for t, _ in tables:
+            cols, data = rows[t]
+            c.executemany("INSERT INTO %s (%s) VALUES (%s)" %
+                          (t, ",".join(cols), ",".join("?" * len(cols))),
+                          data)
+        c.execute("COMMIT")
+        return time.perf_counter() - t0, len(rows["members"][1])
+    finally:
+        c.close()
+
+
 def measure(tmp, env, clubs, members):
     env["CLUBMATCH_DB"] = os.path.join(tmp, "bench.db")
     bm.run(["import", "clubs", clubs], env)
@@ -51,6 +87,11 @@ def measure(tmp, env, clubs, members):
           (base, bm.rate(n, base)))
     print("import members vs sqlite3 .import: %.3fx (goal >= %.1fx)"
           % (ratio, GOAL))
+    floor, m = schema_floor(env["CLUBMATCH_DB"], tmp)
+    print("the schema's floor: the same %d members, welcomes and tasks "
+          "inserted by SQL alone in one transaction: %.2f s = %s members/s "
+          "(%.3fx of sqlite3 .import; the import is %.2fx of this floor)"
+          % (m, floor, bm.rate(m, floor), base / floor, floor / secs))
     env["CLUBMATCH_DB"] = os.path.join(tmp, "bench2.db")
     bm.run(["import", "clubs", clubs], env)
     secs, _, _, _ = bm.run(["import", "members", members, "--no-match"],
