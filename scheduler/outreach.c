@@ -28,7 +28,7 @@
 #define RETRY_AFTER (2 * DAY)
 
 /* tail tells a re-join's welcome from the first one to the same club
- * (docs/email.md, "Kinds"): "" or ":j<sign-up>". */
+ * (docs/email.md, "The outbox"): "" or ":j<sign-up>". */
 static int
 queue_welcome(struct store *st, const struct member *m, const char *tail,
     struct err *err)

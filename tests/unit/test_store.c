@@ -659,6 +659,8 @@ test_come_back(void)
 	struct invitation inv;
 	struct contact t;
 	struct member got;
+	struct outbox_new q;
+	int64_t rem;
 	int seq = -1;
 
 	s = open_new("back.db", &err);
@@ -686,14 +688,30 @@ test_come_back(void)
 	CHECK(store_outbox_due(s, time(NULL) + 10, 1, 0, 4, rows, &err) == 1);
 	mark_sent(s, &rows[0], time(NULL));
 	CHECK(store_invitation_revive(s, g->id, m.id, &seq, &err) == 0);
+	/* A reminder, dropped as the member is removed: never sent. */
+	memset(&q, 0, sizeof(q));
+	q.kind = KIND_REMINDER;
+	q.dedup = "rem:back";
+	q.invitation_id = rows[0].invitation_id;
+	q.member_id = m.id;
+	q.to = m.email;
+	CHECK(store_outbox_queue(s, &q, &err) == 1);
+	CHECK(store_outbox_drop_member(s, m.id, "removed", &err) == 1);
 	/* Withdrawn: a CANCEL at SEQUENCE 4, still pending. */
 	CHECK(store_uninvite_member(s, m.id, c.id, &err) == 0);
 	CHECK(store_outbox_due(s, time(NULL) + 10, 1, 0, 4, rows, &err) == 1);
 	CHECK(strcmp(rows[0].method, "CANCEL") == 0 && rows[0].sequence == 4);
+	rem = rows[0].id - 1;		/* queued just before the CANCEL */
+	CHECK(store_outbox_get(s, rem, &rows[2], &err) == 0 &&
+	    rows[2].kind == KIND_REMINDER);
 	CHECK(store_invitation_revive(s, g->id, m.id, &seq, &err) == 1);
 	CHECK(seq == 5);
 	CHECK(store_outbox_get(s, rows[0].id, &rows[1], &err) == 0);
 	CHECK(strcmp(rows[1].status, "dropped") == 0);
+	/* The dropped reminder is forgotten, so the top-up may queue it. */
+	CHECK(store_outbox_get(s, rem, &rows[2], &err) == -1 &&
+	    err.code == ERR_NOT_FOUND);
+	err_clear(&err);
 	CHECK(store_meeting_get(s, g->id, g, &err) == 0);
 	CHECK(g->sequence == 5);
 	CHECK(store_invitation_by_uid(s, m.id, g->uid, &inv, &err) == 0);
