@@ -79,8 +79,17 @@ invite_to_meeting(const struct meeting *m, struct store *st,
     int64_t member_id, struct err *err)
 {
 	struct outbox_key k = { m->id, m->sequence, "REQUEST", "", 0 };
+	int again, seq = 0;
 	size_t j;
 
+	/* Back after a withdrawal (a move away, a removal): the calendar
+	 * has the CANCEL, so everything goes out again under a SEQUENCE
+	 * above it (docs/email.md, "Invited again"). */
+	again = store_invitation_revive(st, m->id, member_id, &seq, err);
+	if (again < 0)
+		return -1;
+	if (again)
+		k.sequence = seq;
 	if (store_outbox_queue_member(st, &k, member_id, err) < 0)
 		return -1;
 	/* A moved occurrence is its own message (docs/calendar.md, "Moved
@@ -89,8 +98,8 @@ invite_to_meeting(const struct meeting *m, struct store *st,
 	for (j = 0; j < m->n_occ; j++) {
 		if (m->occ[j].cancelled)
 			continue;
-		k = (struct outbox_key){ m->id, m->occ[j].sequence,
-		    "REQUEST", m->occ[j].date, 0 };
+		k = (struct outbox_key){ m->id, again ? seq :
+		    m->occ[j].sequence, "REQUEST", m->occ[j].date, 0 };
 		if (store_outbox_queue_member(st, &k, member_id, err) < 0)
 			return -1;
 	}

@@ -27,7 +27,9 @@ struct invite_plan *invite_plan_new(const struct config *cfg,
 void invite_plan_free(struct invite_plan *p);	/* NULL ok */
 /* Invites a member just assigned remotely to club_id to each upcoming
  * meeting of that club (and each moved occurrence), in the caller's
- * transaction; each invitation is queued once. */
+ * transaction; each invitation is queued once.  An invitation withdrawn
+ * earlier (the member left the club or was removed, and is back) comes
+ * back under a SEQUENCE above its CANCEL (store_invitation_revive()). */
 int invite_plan_member(const struct invite_plan *p, struct store *st,
     int64_t member_id, int64_t club_id, struct err *err);
 /* The same for one member, without a plan. */

@@ -30,7 +30,9 @@ join_copy(struct join *j, const struct member_input *in)
 	    in->preferred_channel ? in->preferred_channel : "");
 }
 
-/* The mail of a sign-up: a confirmation, or, for a member, their page. */
+/* The mail of a sign-up: a confirmation, or, for a member, their page.
+ * Someone who left is asked to confirm as a new address is: joining
+ * again is joining (docs/joining.md, "Joining again"). */
 static int
 join_queue(struct store *st, const struct join *j, struct err *err)
 {
@@ -38,23 +40,26 @@ join_queue(struct store *st, const struct join *j, struct err *err)
 	struct member m;
 	struct err miss;
 	char dedup[80];
+	int rc;
 
 	memset(&n, 0, sizeof(n));
 	n.ref_id = j->id;
 	n.to = j->email;
 	n.send_before = j->expires_at;
 	err_clear(&miss);
-	if (store_member_by_email(st, j->email, &m, &miss) == 0) {
+	rc = store_member_by_email(st, j->email, &m, &miss);
+	if (rc < 0 && miss.code != ERR_NOT_FOUND) {
+		*err = miss;
+		return -1;
+	}
+	if (rc == 0 && !member_can_rejoin(&m)) {
 		n.kind = KIND_MEMBER_LINK;
 		n.member_id = m.id;
 		snprintf(dedup, sizeof(dedup), "mlink:%lld:%lld",
 		    (long long)m.id, (long long)j->id);
-	} else if (miss.code == ERR_NOT_FOUND) {
+	} else {
 		n.kind = KIND_JOIN_CONFIRM;
 		snprintf(dedup, sizeof(dedup), "join:%lld", (long long)j->id);
-	} else {
-		*err = miss;
-		return -1;
 	}
 	n.dedup = dedup;
 	return store_outbox_queue(st, &n, err) < 0 ? -1 : 0;
@@ -120,6 +125,28 @@ join_lookup(struct service *svc, struct store *st, const char *token,
 	return 0;
 }
 
+/* The member of a confirmed sign-up: a new one, or the row of the one
+ * who left with this address, active again. */
+static int
+confirm_member(struct service *svc, struct store *st, const struct join *j,
+    const struct member_input *in, struct member *out, struct err *err)
+{
+	struct member old;
+	struct err miss;
+
+	err_clear(&miss);
+	if (store_member_by_email(st, j->email, &old, &miss) == 0) {
+		if (member_can_rejoin(&old))
+			return member_rejoin_in(svc, st, old.id, in, j->id,
+			    out, err);
+	} else if (miss.code != ERR_NOT_FOUND) {
+		*err = miss;
+		return -1;
+	}
+	/* A member meanwhile: the address is taken (ERR_CONFLICT). */
+	return member_create_in(svc, st, in, true, out, err);
+}
+
 int
 join_confirm(struct service *svc, struct store *st, const char *token,
     struct member *out, struct err *err)
@@ -148,7 +175,7 @@ join_confirm(struct service *svc, struct store *st, const char *token,
 	if (rc == 0)
 		err_set(err, ERR_NOT_FOUND, "this sign-up was confirmed "
 		    "already");
-	if (rc <= 0 || member_create_in(svc, st, &in, true, out, err) < 0 ||
+	if (rc <= 0 || confirm_member(svc, st, &j, &in, out, err) < 0 ||
 	    store_join_set_member(st, j.id, out->id, err) < 0 ||
 	    store_commit(st, err) < 0) {
 		service_rollback(svc, st);

@@ -25,9 +25,10 @@
 /*
  * POST /join: checks in (ERR_INVALID naming the field, nothing stored),
  * then in one transaction stores a sign-up and queues its confirmation
- * mail, or, for an address that is a member already, a mail with their
- * page's link.  Past JOIN_MAX_PENDING it stores and sends nothing.  The
- * caller answers the same in every one of these cases.
+ * mail (a new address, or a member who left), or, for an address that
+ * is a member already, a mail with their page's link.  Past
+ * JOIN_MAX_PENDING it stores and sends nothing.  The caller answers the
+ * same in every one of these cases.
  */
 int join_start(struct service *svc, struct store *st,
     const struct member_input *in, struct err *err);
@@ -36,9 +37,10 @@ int join_start(struct service *svc, struct store *st,
  * otherwise.  *used when it was confirmed already. */
 int join_lookup(struct service *svc, struct store *st, const char *token,
     struct join *out, bool *used, struct err *err);
-/* Confirms: creates and matches the member and marks the sign-up used,
- * in one transaction.  ERR_NOT_FOUND as join_lookup(), and for a
- * sign-up used already (nothing changes). */
+/* Confirms: creates and matches the member (or makes the one who left
+ * with this address active again: member_rejoin_in()) and marks the
+ * sign-up used, in one transaction.  ERR_NOT_FOUND as join_lookup(),
+ * and for a sign-up used already (nothing changes). */
 int join_confirm(struct service *svc, struct store *st, const char *token,
     struct member *out, struct err *err);
 

@@ -54,6 +54,40 @@ letter_join_confirm(struct service *svc, struct store *st,
 	return rc;
 }
 
+/* To an address removed as a duplicate: its owner is a member under
+ * another address (docs/joining.md, "Joining again").  An answer to the
+ * sign-up, as a confirmation would be, so no member's status stops it;
+ * it names nothing of the other membership. */
+static int
+duplicate_link(struct service *svc, const struct outbox_row *r,
+    const struct member *m, struct letter *out, struct err *err)
+{
+	static const char SAID[] = "someone (probably you) asked to join "
+	    "with this address. It was taken off our list as a duplicate: "
+	    "you are a member under another address, where your club's "
+	    "mails go (its welcome e-mail has the link of your member "
+	    "page). To use this address instead, ask your club's secretary "
+	    "to have it changed.";
+	struct buf text, html;
+	int rc;
+
+	buf_init(&text);
+	buf_init(&html);
+	buf_addf(&text, "Hello %s,\n\n%s\n", m->name, SAID);
+	letter_html_start(&html, "You are a member already");
+	buf_adds(&html, "<p style=\"margin:0 0 12px\">Hello ");
+	text_html_escape(&html, m->name);
+	buf_adds(&html, ",</p>");
+	letter_html_para(&html, SAID);
+	letter_html_end(&html, NULL);
+	rc = letter_plain(svc, r, &(struct letter_plain){ NULL, m->email,
+	    m->name, NULL, NULL, "You are a member already", text.data,
+	    html.data, 0 }, out, err);
+	buf_release(&text);
+	buf_release(&html);
+	return rc;
+}
+
 int
 letter_member_link(struct service *svc, struct store *st,
     const struct outbox_row *r, struct letter *out, struct err *err)
@@ -65,6 +99,9 @@ letter_member_link(struct service *svc, struct store *st,
 
 	if (store_member_get(st, r->member_id, &m, err) < 0)
 		return err->code == ERR_NOT_FOUND ? 1 : -1;
+	if (strcmp(m.status, "removed") == 0 &&
+	    strcmp(m.removed_reason, "duplicate") == 0)
+		return duplicate_link(svc, r, &m, out, err);
 	if ((rc = letter_member_mailable(&m, err)) != 0)
 		return rc;
 	token_member_links(svc, m.id, &l);

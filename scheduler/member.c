@@ -159,29 +159,38 @@ member_create(struct service *svc, struct store *st,
 	return 0;
 }
 
+/* m as a new member from in: active, reachable, nothing known of the
+ * phone.  ERR_CONFLICT for an address removed as a prank, which is
+ * recognised by its hash (docs/outreach.md, "Removal"). */
+static int
+member_fresh(struct service *svc, struct store *st,
+    const struct member_input *in, struct member *m, struct err *err)
+{
+	char hash[65];
+
+	memset(m, 0, sizeof(*m));
+	m->assignment.distance_miles = -1;
+	snprintf(m->status, sizeof(m->status), "active");
+	snprintf(m->email_status, sizeof(m->email_status), "ok");
+	snprintf(m->phone_status, sizeof(m->phone_status), "unknown");
+	if (member_validate(svc, in, m, err) < 0)
+		return -1;
+	outreach_email_hash(m->email, hash);
+	if (store_member_hash_known(st, hash))
+		return err_set_field(err, ERR_CONFLICT, "email", "the address "
+		    "'%s' was removed as a prank sign-up", m->email);
+	return 0;
+}
+
 int
 member_create_in(struct service *svc, struct store *st,
     const struct member_input *in, bool match, struct member *out,
     struct err *err)
 {
 	struct member m;
-	char hash[65];
 
-	memset(&m, 0, sizeof(m));
-	m.assignment.distance_miles = -1;
-	snprintf(m.status, sizeof(m.status), "active");
-	snprintf(m.email_status, sizeof(m.email_status), "ok");
-	snprintf(m.phone_status, sizeof(m.phone_status), "unknown");
-	if (member_validate(svc, in, &m, err) < 0)
+	if (member_fresh(svc, st, in, &m, err) < 0)
 		return -1;
-	/* An address removed as a prank is recognised (docs/outreach.md,
-	 * "Removal"). */
-	outreach_email_hash(m.email, hash);
-	if (store_member_hash_known(st, hash)) {
-		err_set_field(err, ERR_CONFLICT, "email", "the address '%s' "
-		    "was removed as a prank sign-up", m.email);
-		return -1;
-	}
 	if (match && assign_new_member(svc, st, &m, err) < 0)
 		return -1;
 	if (store_member_insert(st, &m, err) < 0)
@@ -194,6 +203,44 @@ member_create_in(struct service *svc, struct store *st,
 		return -1;
 	*out = m;
 	return 0;
+}
+
+bool
+member_can_rejoin(const struct member *m)
+{
+	return strcmp(m->status, "removed") == 0 &&
+	    strcmp(m->removed_reason, "left") == 0;
+}
+
+int
+member_rejoin_in(struct service *svc, struct store *st, int64_t id,
+    const struct member_input *in, int64_t join_id, struct member *out,
+    struct err *err)
+{
+	struct member old, m;
+
+	if (store_member_get(st, id, &old, err) < 0)
+		return -1;
+	if (!member_can_rejoin(&old))
+		return err_set_field(err, ERR_CONFLICT, "email", "a member "
+		    "with e-mail '%s' already exists", old.email);
+	/* The sign-up's data replace the old, as for a new member; the
+	 * row, and with it the member page and feed links, stays. */
+	if (member_fresh(svc, st, in, &m, err) < 0)
+		return -1;
+	m.id = id;
+	if (store_member_update(st, &m, err) < 0 ||
+	    store_member_rejoin(st, id, err) < 0 ||
+	    assign_new_member(svc, st, &m, err) < 0 ||
+	    store_member_set_assignment(st, id, &m.assignment, err) < 0)
+		return -1;
+	if (m.assignment.mode == MODE_REMOTE &&
+	    invite_member_to_club(service_config(svc), st, id,
+	    m.assignment.club_id, err) < 0)
+		return -1;
+	if (outreach_rejoined(svc, st, &m, join_id, err) < 0)
+		return -1;
+	return store_member_get(st, id, out, err);
 }
 
 int

@@ -48,6 +48,19 @@ int member_create(struct service *svc, struct store *st,
 int member_create_in(struct service *svc, struct store *st,
     const struct member_input *in, bool match, struct member *out,
     struct err *err);
+/* Whether m left (removed, reason left) and may join again. */
+bool member_can_rejoin(const struct member *m);
+/* A member who left joins again by the sign-up join_id (docs/joining.md,
+ * "Joining again"), in the caller's transaction (roll it back on
+ * failure): in replaces their name, place, phone and channel; they are
+ * active, reachable and subscribed again, matched as a new member,
+ * invited when remote (withdrawn invitations come back), welcomed and
+ * given a first-contact task (outreach_rejoined()).  *out: the member
+ * as stored.  ERR_CONFLICT naming "email" when member id is not one who
+ * left, or the address was removed as a prank. */
+int member_rejoin_in(struct service *svc, struct store *st, int64_t id,
+    const struct member_input *in, int64_t join_id, struct member *out,
+    struct err *err);
 /* Whether in would make a valid member (the field named in err). */
 int member_check(struct service *svc, const struct member_input *in,
     struct err *err);

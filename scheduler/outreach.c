@@ -27,14 +27,17 @@
 /* left_message, no_answer, busy: try again two days on. */
 #define RETRY_AFTER (2 * DAY)
 
+/* tail tells a re-join's welcome from the first one to the same club
+ * (docs/email.md, "The outbox"): "" or ":j<sign-up>". */
 static int
-queue_welcome(struct store *st, const struct member *m, struct err *err)
+queue_welcome(struct store *st, const struct member *m, const char *tail,
+    struct err *err)
 {
-	char dedup[64];
+	char dedup[96];
 	struct outbox_new n;
 
-	snprintf(dedup, sizeof(dedup), "welcome:%" PRId64 ":%" PRId64, m->id,
-	    m->assignment.club_id);
+	snprintf(dedup, sizeof(dedup), "welcome:%" PRId64 ":%" PRId64 "%s",
+	    m->id, m->assignment.club_id, tail);
 	memset(&n, 0, sizeof(n));
 	n.kind = KIND_WELCOME;
 	n.dedup = dedup;
@@ -82,22 +85,25 @@ queue_digest(struct store *st, int64_t club_id, const char *dedup_tail,
 	return store_outbox_queue(st, &n, err) < 0 ? -1 : 0;
 }
 
-int
-outreach_assigned(struct service *svc, struct store *st,
-    const struct member *m, int64_t old_club_id, int64_t batch,
-    struct err *err)
+/* The welcome, the task and (one by one) the digest of m at their club;
+ * a re-join (join_id > 0) has a welcome of its own and opens a closed
+ * task anew. */
+static int
+welcome_member(struct service *svc, struct store *st, const struct member *m,
+    int64_t batch, int64_t join_id, struct err *err)
 {
 	int64_t club = m->assignment.club_id;
-	time_t now = time(NULL);
+	time_t now = time(NULL), due;
 	char tail[64];
 
-	if (club <= 0 || club == old_club_id ||
-	    strcmp(m->status, "removed") == 0)
-		return 0;
-	if (queue_welcome(st, m, err) < 0)
+	tail[0] = '\0';
+	if (join_id > 0)
+		snprintf(tail, sizeof(tail), ":j%" PRId64, join_id);
+	if (queue_welcome(st, m, tail, err) < 0)
 		return -1;
-	if (store_contact_open(st, m->id, club, now + (time_t)DAY *
-	    service_config(svc)->contact_due_days, batch, err) < 0)
+	due = now + (time_t)DAY * service_config(svc)->contact_due_days;
+	if ((join_id > 0 ? store_contact_reopen(st, m->id, club, due, batch,
+	    err) : store_contact_open(st, m->id, club, due, batch, err)) < 0)
 		return -1;
 	if (batch != 0)
 		return 0;
@@ -107,6 +113,28 @@ outreach_assigned(struct service *svc, struct store *st,
 	 * "Settings for tests"). */
 	return queue_digest(st, club, tail, now + (time_t)(DIGEST_DELAY *
 	    service_config(svc)->retry_scale + 0.5), 0, err);
+}
+
+int
+outreach_assigned(struct service *svc, struct store *st,
+    const struct member *m, int64_t old_club_id, int64_t batch,
+    struct err *err)
+{
+	int64_t club = m->assignment.club_id;
+
+	if (club <= 0 || club == old_club_id ||
+	    strcmp(m->status, "removed") == 0)
+		return 0;
+	return welcome_member(svc, st, m, batch, 0, err);
+}
+
+int
+outreach_rejoined(struct service *svc, struct store *st,
+    const struct member *m, int64_t join_id, struct err *err)
+{
+	if (m->assignment.club_id <= 0 || strcmp(m->status, "removed") == 0)
+		return 0;
+	return welcome_member(svc, st, m, 0, join_id, err);
 }
 
 static int

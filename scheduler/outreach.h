@@ -30,6 +30,17 @@ int outreach_assigned(struct service *svc, struct store *st,
     const struct member *m, int64_t old_club_id, int64_t batch,
     struct err *err);
 
+/*
+ * Member m (as stored, active again, with its new assignment) left and
+ * has just confirmed the sign-up join_id (docs/joining.md, "Joining
+ * again"): as outreach_assigned() for a new member, with a welcome of
+ * its own even when the club is the one they left (dedup
+ * welcome:<member>:<club>:j<join_id>), and the club's closed task with
+ * them opened anew, so the secretary's digest lists them again.
+ */
+int outreach_rejoined(struct service *svc, struct store *st,
+    const struct member *m, int64_t join_id, struct err *err);
+
 /* An import or match run numbered batch ended: one secretary digest per
  * club listing every member it assigned there. */
 int outreach_batch_done(struct service *svc, struct store *st,

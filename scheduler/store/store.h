@@ -195,6 +195,18 @@ int store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
 /* Invites one member to a meeting and queues k for them (once). */
 int store_outbox_queue_member(struct store *s, const struct outbox_key *k,
     int64_t member_id, struct err *err);
+/*
+ * Brings back member_id's withdrawn invitation to meeting_id, if there
+ * is one (they left the club, or were removed, and are back;
+ * docs/email.md, "Invited again"): live again, invited now, with no
+ * answer (attendance stays), its pending CANCEL dropped and the
+ * reminders it lost forgotten; the meeting's SEQUENCE, and its moved
+ * occurrences', raised past every message the invitation was queued.
+ * 1 and *sequence (the SEQUENCE to queue its messages at) when brought
+ * back, 0 when there is no withdrawn invitation, -1 with *err.
+ */
+int store_invitation_revive(struct store *s, int64_t meeting_id,
+    int64_t member_id, int *sequence, struct err *err);
 
 int store_invitation_get(struct store *s, int64_t id, struct invitation *out,
     struct err *err);
@@ -323,6 +335,13 @@ int store_member_update(struct store *s, const struct member *m,
 /* status: active, do_not_contact or removed (with reason). */
 int store_member_set_status(struct store *s, int64_t member_id,
     const char *status, const char *reason, struct err *err);
+/* A member removed as left who confirmed a sign-up again
+ * (docs/joining.md, "Joining again"): active, removed_reason and
+ * removed_at cleared, email_status ok (they just opened our mail),
+ * subscribed (a new opt-in), phone_status unknown.  ERR_CONFLICT when
+ * the member is not removed. */
+int store_member_rejoin(struct store *s, int64_t member_id,
+    struct err *err);
 int store_member_set_email_status(struct store *s, int64_t member_id,
     const char *email_status, struct err *err);
 int store_member_set_phone_status(struct store *s, int64_t member_id,
@@ -343,6 +362,11 @@ int store_member_by_email(struct store *s, const char *email,
  * digest is queued when it ends; 0 for one-by-one.  1 opened, 0 existed. */
 int store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
     time_t due_at, int64_t batch, struct err *err);
+/* The same for a member who joined again: a closed task with club_id
+ * opens anew (open, due at due_at, no attempts, not yet told to the
+ * secretary); an open one stays as it is.  1 opened, 0 open already. */
+int store_contact_reopen(struct store *s, int64_t member_id,
+    int64_t club_id, time_t due_at, int64_t batch, struct err *err);
 int store_contact_get(struct store *s, int64_t id, struct contact *out,
     struct err *err);
 /* The open task of a member (their current club's). */

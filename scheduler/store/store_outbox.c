@@ -49,9 +49,6 @@ static const char SQL_QUEUE_ONE[] =
     " FROM invitations i JOIN members m ON m.id = i.member_id"
     " JOIN meetings g ON g.id = i.meeting_id"
     " WHERE i.meeting_id = ?1 AND i.member_id = ?6 AND" MAILABLE("m");
-static const char SQL_REINVITE[] =
-    "UPDATE invitations SET removed = 0 WHERE meeting_id = ? AND"
-    " member_id = ?";
 
 int
 store_outbox_queue_meeting(struct store *s, const struct outbox_key *k,
@@ -105,13 +102,6 @@ store_outbox_queue_member(struct store *s, const struct outbox_key *k,
 	sqlite3_bind_int64(st, 3, now);
 	if (sq_done(s, st, err, "cannot record invitation") < 0)
 		return -1;
-	/* A member who comes back to a club they left is invited again. */
-	if ((st = sq_cached(s, SQL_REINVITE, err)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, k->meeting_id);
-	sqlite3_bind_int64(st, 2, member_id);
-	if (sq_done(s, st, err, "cannot record invitation") < 0)
-		return -1;
 	if ((st = sq_cached(s, SQL_QUEUE_ONE, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, k->meeting_id);
@@ -121,6 +111,102 @@ store_outbox_queue_member(struct store *s, const struct outbox_key *k,
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, member_id);
 	return sq_done(s, st, err, "cannot queue message");
+}
+
+/* ==== invited again ===================================================== */
+/* A withdrawn invitation of ?2 to meeting ?1, and the SEQUENCE that is
+ * news to the member's calendar: past the meeting's and past every
+ * message the invitation was ever queued, the withdrawal's CANCEL
+ * (SEQUENCE + 1) included. */
+static const char SQL_REVIVE_FIND[] =
+    "SELECT i.id, max(g.sequence, coalesce((SELECT max(o.sequence)"
+    "  FROM outbox o WHERE o.invitation_id = i.id), 0)) + 1"
+    " FROM invitations i JOIN meetings g ON g.id = i.meeting_id"
+    " WHERE i.meeting_id = ?1 AND i.member_id = ?2 AND i.removed";
+/* The steps, with ?1 the invitation, ?2 the meeting, ?3 the new
+ * SEQUENCE, ?4 now and ?5 the first occurrence date whose answer goes.
+ *
+ * SEQUENCE is one counter per UID (docs/calendar.md): the meeting takes
+ * the new value for everyone, and so do its moved occurrences, each of
+ * which is sent to the member again. */
+static const char SQL_REVIVE_MEETING[] =
+    "UPDATE meetings SET sequence = ?3, updated_at = ?4 WHERE id = ?2";
+static const char SQL_REVIVE_OCC[] =
+    "UPDATE occurrences SET sequence = ?3 WHERE meeting_id = ?2"
+    " AND NOT cancelled";
+/* The calendar took the CANCEL: the answers given before it are gone
+ * there, so they go here too (attendance is history and stays). */
+static const char SQL_REVIVE_INVITATION[] =
+    "UPDATE invitations SET removed = 0, invited_at = ?4,"
+    " rsvp = 'needs-action', responded_at = NULL, rsvp_via = '',"
+    " comment = '', reply_sequence = -1, reply_stamp = 0 WHERE id = ?1";
+static const char SQL_REVIVE_ANSWERS[] =
+    "UPDATE answers SET rsvp = NULL, rsvp_via = '', comment = '',"
+    " reply_sequence = -1, reply_stamp = 0, responded_at = NULL"
+    " WHERE invitation_id = ?1 AND date >= ?5";
+/* A withdrawal's CANCEL still waiting would, sent after the new
+ * REQUEST, take the meeting away again. */
+static const char SQL_REVIVE_DROP[] =
+    "UPDATE outbox SET status = 'dropped', last_error = 'not sent: the"
+    " member was invited again' WHERE invitation_id = ?1"
+    " AND kind = 'invitation' AND status = 'pending'";
+/* Reminders dropped at the withdrawal were never sent: forgotten, so
+ * that the top-up (the meeting's SEQUENCE moved) queues them again. */
+static const char SQL_REVIVE_REMINDERS[] =
+    "DELETE FROM outbox WHERE invitation_id = ?1 AND status = 'dropped'"
+    " AND kind IN ('reminder', 'followup')";
+
+int
+store_invitation_revive(struct store *s, int64_t meeting_id,
+    int64_t member_id, int *sequence, struct err *err)
+{
+	static const char *const steps[] = { SQL_REVIVE_MEETING,
+		SQL_REVIVE_OCC, SQL_REVIVE_INVITATION, SQL_REVIVE_ANSWERS,
+		SQL_REVIVE_DROP, SQL_REVIVE_REMINDERS };
+	sqlite3_stmt *st = sq_cached(s, SQL_REVIVE_FIND, err);
+	time_t now = time(NULL), day;
+	int64_t inv, seq;
+	char since[16];
+	struct tm tm;
+	size_t i;
+	int rc, n;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, meeting_id);
+	sqlite3_bind_int64(st, 2, member_id);
+	rc = sqlite3_step(st);
+	inv = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(s, err, "cannot read invitations");
+	if (inv == 0)
+		return 0;
+	/* Occurrence dates are the meeting's local dates: from yesterday
+	 * in UTC on, every zone's today is covered. */
+	day = now - 24 * 3600;
+	gmtime_r(&day, &tm);
+	strftime(since, sizeof(since), "%Y-%m-%d", &tm);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if ((st = sq_cached(s, steps[i], err)) == NULL)
+			return -1;
+		/* Each step names only the parameters it needs. */
+		n = sqlite3_bind_parameter_count(st);
+		sqlite3_bind_int64(st, 1, inv);
+		if (n >= 2)
+			sqlite3_bind_int64(st, 2, meeting_id);
+		if (n >= 3)
+			sqlite3_bind_int64(st, 3, seq);
+		if (n >= 4)
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+		if (n >= 5)
+			sq_text(st, 5, since);
+		if (sq_done(s, st, err, "cannot invite again") < 0)
+			return -1;
+	}
+	*sequence = (int)seq;
+	return 1;
 }
 
 /* ==== invitations and answers ========================================== */

@@ -29,6 +29,12 @@ static const char SQL_SET_STATUS[] =
     "  ELSE distance_miles END,"
     " reason = CASE WHEN ?1 = 'removed' THEN 'removed (' || ?2 || ')'"
     "  ELSE reason END WHERE id = ?4";
+/* Only a removed member comes back; the address works (the sign-up's
+ * confirmation was opened) and the sign-up is a new opt-in. */
+static const char SQL_REJOIN[] =
+    "UPDATE members SET status = 'active', removed_reason = '',"
+    " removed_at = NULL, email_status = 'ok', unsubscribed = 0,"
+    " phone_status = 'unknown' WHERE id = ? AND status = 'removed'";
 static const char SQL_SET_EMAIL_STATUS[] =
     "UPDATE members SET email_status = ? WHERE id = ?";
 static const char SQL_SET_PHONE_STATUS[] =
@@ -101,6 +107,24 @@ store_member_set_status(struct store *s, int64_t member_id,
 }
 
 int
+store_member_rejoin(struct store *s, int64_t member_id, struct err *err)
+{
+	sqlite3_stmt *st = sq_cached(s, SQL_REJOIN, err);
+	int changed;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member_id);
+	changed = sq_changes(s, st, err, "cannot make the member active");
+	if (changed < 0)
+		return -1;
+	if (changed == 0)
+		return err_set(err, ERR_CONFLICT, "member %lld is not removed",
+		    (long long)member_id);
+	return 0;
+}
+
+int
 store_member_set_email_status(struct store *s, int64_t member_id,
     const char *email_status, struct err *err)
 {
@@ -163,6 +187,14 @@ store_member_by_email(struct store *s, const char *email,
 static const char SQL_CONTACT_OPEN[] =
     "INSERT OR IGNORE INTO contacts (member_id, club_id, due_at, batch,"
     " created_at) VALUES (?, ?, ?, ?, ?)";
+/* A closed task opens anew as if just opened: nothing logged, not yet
+ * told to the secretary (digest_id), so the digest lists it again. */
+static const char SQL_CONTACT_REOPEN[] =
+    "INSERT INTO contacts (member_id, club_id, due_at, batch, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (member_id, club_id)"
+    " DO UPDATE SET status = 'open', due_at = ?3, attempts = 0,"
+    " last_outcome = '', batch = ?4, digest_id = NULL, created_at = ?5,"
+    " closed_at = NULL WHERE status = 'done'";
 /* A task with who to contact; status open becomes overdue past due_at
  * (?1 = now). */
 #define CONTACT_COLS "t.id, t.member_id, t.club_id," \
@@ -223,11 +255,11 @@ static const char SQL_BATCH_NEXT[] =
     " ON CONFLICT (key) DO UPDATE SET value = value + 1"
     " RETURNING value";
 
-int
-store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
-    time_t due_at, int64_t batch, struct err *err)
+static int
+contact_open(struct store *s, const char *sql, int64_t member_id,
+    int64_t club_id, time_t due_at, int64_t batch, struct err *err)
 {
-	sqlite3_stmt *st = sq_cached(s, SQL_CONTACT_OPEN, err);
+	sqlite3_stmt *st = sq_cached(s, sql, err);
 	int changed;
 
 	if (st == NULL)
@@ -239,6 +271,22 @@ store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
 	changed = sq_changes(s, st, err, "cannot open a first-contact task");
 	return changed > 0 ? 1 : changed;
+}
+
+int
+store_contact_open(struct store *s, int64_t member_id, int64_t club_id,
+    time_t due_at, int64_t batch, struct err *err)
+{
+	return contact_open(s, SQL_CONTACT_OPEN, member_id, club_id, due_at,
+	    batch, err);
+}
+
+int
+store_contact_reopen(struct store *s, int64_t member_id, int64_t club_id,
+    time_t due_at, int64_t batch, struct err *err)
+{
+	return contact_open(s, SQL_CONTACT_REOPEN, member_id, club_id, due_at,
+	    batch, err);
 }
 
 static void

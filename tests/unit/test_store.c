@@ -1,7 +1,8 @@
 /*
  * test_store.c - the SQLite store: schema migrations from an old file,
- * refusing a newer one, conflicts that leave nothing behind, and the
- * member daily cap's count of a member's recent sends.
+ * refusing a newer one, conflicts that leave nothing behind, the
+ * member daily cap's count of a member's recent sends, and a member
+ * coming back (an invitation revived above its CANCEL, a task reopened).
  *
  * Tests may speak SQL (the one exception to "SQL only in store.c"): the
  * old-schema fixture below is version 1 as it shipped, written by hand,
@@ -640,6 +641,107 @@ test_member_cap(void)
 	store_close(s);
 }
 
+/* ==== coming back (docs/email.md, "Invited again") ====================== */
+
+/* A withdrawn invitation comes back above its CANCEL, which no longer
+ * goes; a closed task opens anew, an open one stays; only a removed
+ * member is made active again. */
+static void
+test_come_back(void)
+{
+	struct store *s;
+	struct err err;
+	struct club c = sample_club("Back Club");
+	struct member m = sample_member("back@example.org", 0, MODE_REMOTE);
+	struct meeting *g = calloc(1, sizeof(*g));
+	struct outbox_key k = { 0, 0, "REQUEST", "", 0 };
+	struct outbox_row rows[4];
+	struct invitation inv;
+	struct contact t;
+	struct member got;
+	struct outbox_new q;
+	int64_t rem;
+	int seq = -1;
+
+	s = open_new("back.db", &err);
+	if (s == NULL || g == NULL) {
+		free(g);
+		store_close(s);
+		return;
+	}
+	CHECK(store_club_insert(s, &c, &err) == 0);
+	m.assignment.club_id = c.id;
+	CHECK(store_member_insert(s, &m, &err) == 0);
+	g->club_id = c.id;
+	snprintf(g->uid, sizeof(g->uid), "back-uid@example.org");
+	snprintf(g->title, sizeof(g->title), "Game");
+	snprintf(g->timezone, sizeof(g->timezone), "America/Chicago");
+	snprintf(g->start_local, sizeof(g->start_local), "2030-01-07T19:00");
+	g->duration_minutes = 60;
+	g->sequence = 3;
+	CHECK(store_meeting_insert(s, g, &err) == 0);
+	k.meeting_id = g->id;
+	k.sequence = 3;
+	/* Never withdrawn: nothing to bring back. */
+	CHECK(store_invitation_revive(s, g->id, m.id, &seq, &err) == 0);
+	CHECK(store_outbox_queue_member(s, &k, m.id, &err) == 0);
+	CHECK(store_outbox_due(s, time(NULL) + 10, 1, 0, 4, rows, &err) == 1);
+	mark_sent(s, &rows[0], time(NULL));
+	CHECK(store_invitation_revive(s, g->id, m.id, &seq, &err) == 0);
+	/* A reminder, dropped as the member is removed: never sent. */
+	memset(&q, 0, sizeof(q));
+	q.kind = KIND_REMINDER;
+	q.dedup = "rem:back";
+	q.invitation_id = rows[0].invitation_id;
+	q.member_id = m.id;
+	q.to = m.email;
+	CHECK(store_outbox_queue(s, &q, &err) == 1);
+	CHECK(store_outbox_drop_member(s, m.id, "removed", &err) == 1);
+	/* Withdrawn: a CANCEL at SEQUENCE 4, still pending. */
+	CHECK(store_uninvite_member(s, m.id, c.id, &err) == 0);
+	CHECK(store_outbox_due(s, time(NULL) + 10, 1, 0, 4, rows, &err) == 1);
+	CHECK(strcmp(rows[0].method, "CANCEL") == 0 && rows[0].sequence == 4);
+	rem = rows[0].id - 1;		/* queued just before the CANCEL */
+	CHECK(store_outbox_get(s, rem, &rows[2], &err) == 0 &&
+	    rows[2].kind == KIND_REMINDER);
+	CHECK(store_invitation_revive(s, g->id, m.id, &seq, &err) == 1);
+	CHECK(seq == 5);
+	CHECK(store_outbox_get(s, rows[0].id, &rows[1], &err) == 0);
+	CHECK(strcmp(rows[1].status, "dropped") == 0);
+	/* The dropped reminder is forgotten, so the top-up may queue it. */
+	CHECK(store_outbox_get(s, rem, &rows[2], &err) == -1 &&
+	    err.code == ERR_NOT_FOUND);
+	err_clear(&err);
+	CHECK(store_meeting_get(s, g->id, g, &err) == 0);
+	CHECK(g->sequence == 5);
+	CHECK(store_invitation_by_uid(s, m.id, g->uid, &inv, &err) == 0);
+	CHECK(!inv.removed && strcmp(inv.rsvp, "needs-action") == 0);
+	CHECK(store_invitation_revive(s, g->id, m.id, &seq, &err) == 0);
+
+	/* Tasks: INSERT OR IGNORE for moves, a reopen for a re-join. */
+	CHECK(store_contact_open(s, m.id, c.id, 100, 0, &err) == 1);
+	CHECK(store_contact_close_member(s, m.id, "remove", &err) == 0);
+	CHECK(store_contact_open(s, m.id, c.id, 200, 0, &err) == 0);
+	CHECK(store_contact_reopen(s, m.id, c.id, 300, 0, &err) == 1);
+	CHECK(store_contact_of_member(s, m.id, &t, &err) == 0);
+	CHECK(t.due_at == 300 && t.attempts == 0 && t.last_outcome[0] == 0);
+	CHECK(store_contact_reopen(s, m.id, c.id, 400, 0, &err) == 0);
+	CHECK(store_contact_get(s, t.id, &t, &err) == 0 && t.due_at == 300);
+
+	/* Only a removed member comes back. */
+	CHECK(store_member_rejoin(s, m.id, &err) == -1 &&
+	    err.code == ERR_CONFLICT);
+	err_clear(&err);
+	CHECK(store_member_set_status(s, m.id, "removed", "left", &err) == 0);
+	CHECK(store_member_unsubscribe(s, m.id, &err) == 0);
+	CHECK(store_member_rejoin(s, m.id, &err) == 0);
+	CHECK(store_member_get(s, m.id, &got, &err) == 0);
+	CHECK(strcmp(got.status, "active") == 0 && !got.unsubscribed &&
+	    got.removed_reason[0] == 0 && got.removed_at == 0);
+	free(g);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -659,6 +761,7 @@ main(void)
 	RUN(test_not_found);
 	RUN(test_unassign_club);
 	RUN(test_member_cap);
+	RUN(test_come_back);
 	rc = check_done();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
