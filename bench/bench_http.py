@@ -25,20 +25,13 @@ import time
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 from lib import free_port, stop_process              # noqa: E402
+import nginx_lib                                     # noqa: E402
 BIN = os.environ.get("CLUBMATCH_BIN") or os.path.join(TOP, "build",
                                                        "clubmatch")
 PATH = "/api/v1/zip/60601"
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
 WRK_THREADS = "2"
-
-
-def find(prog):
-    for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"]:
-        p = os.path.join(d, prog)
-        if os.access(p, os.X_OK):
-            return p
-    return None
 
 
 def server_threads():
@@ -98,35 +91,20 @@ def wrk(wrk_bin, port):
     return float(m.group(1)), note
 
 
-NGINX_CONF = """\
-daemon off;
-master_process on;
-worker_processes {workers};
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    keepalive_requests 1000000;
+# The file server, at the same path as the API's answer.
+NGINX_SERVER = """\
     server {{
         listen 127.0.0.1:{port};
         location = {path} {{
             default_type application/json;
             alias {dir}/zip.json;
         }}
-    }}
-}}
-"""
+    }}"""
 
 
 def main():
-    nginx = find("nginx")
-    wrk_bin = find("wrk")
+    nginx = nginx_lib.find("nginx")
+    wrk_bin = nginx_lib.find("wrk")
     if nginx is None or wrk_bin is None:
         sys.exit("bench_http: %s missing; run tools/setup.sh bench"
                  % " and ".join(x for x, p in (("nginx", nginx),
@@ -161,14 +139,8 @@ def main():
         cm = None
 
         nport = free_port()
-        conf = os.path.join(tmp, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(workers=workers, dir=tmp, port=nport,
-                                      path=PATH))
-        ng = subprocess.Popen([nginx, "-c", conf, "-p", tmp + "/",
-                               "-e", os.path.join(tmp, "error.log")],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+        ng = nginx_lib.start(nginx, tmp, NGINX_SERVER.format(
+            port=nport, path=PATH, dir=tmp), workers)
         wait_up(nport, ng, "nginx")
         st, nctype, nbody = get(nport, PATH)
         if nbody != body:

@@ -48,6 +48,7 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import lib                                             # noqa: E402
 from lib import Server, free_port, stop_process        # noqa: E402
+import nginx_lib                                       # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "200"))
@@ -61,14 +62,6 @@ ATTACK_SOURCES = {"direct": "127.0.0.2", "nginx": "127.0.0.3"}
 BYSTANDER = "127.0.0.4"   # one mistyped token through nginx after the attack
 ATTACK_PAUSE = 0.01     # ~100 bad tokens a second: a steady, cheap attacker
 VALID_EVERY = 5         # one valid-token request in 5 from the attacker
-
-
-def find(prog):
-    for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"]:
-        p = os.path.join(d, prog)
-        if os.access(p, os.X_OK):
-            return p
-    return None
 
 
 def must(st_body, want, what):
@@ -261,20 +254,8 @@ class Attacker(threading.Thread):
 
 
 # ==== nginx ==================================================================
-NGINX_CONF = """\
-master_process on;
-worker_processes {workers};
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    keepalive_requests 1000000;
+# In front of clubmatch, as docs/operations.md "Behind a reverse proxy".
+NGINX_SERVER = """\
     upstream clubmatch {{
         server 127.0.0.1:{upstream};
         keepalive 256;
@@ -289,23 +270,13 @@ http {{
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_max_temp_file_size 0;
         }}
-    }}
-}}
-"""
+    }}"""
 
 
 def start_nginx(nginx, tmp, upstream):
     port = free_port()
-    conf = os.path.join(tmp, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(workers=min(os.cpu_count() or 2, 8),
-                                  dir=tmp, port=port, upstream=upstream))
-    proc = subprocess.Popen([nginx, "-c", conf, "-p", tmp + "/",
-                             "-e", os.path.join(tmp, "error.log"),
-                             "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL,
-                            stderr=open(os.path.join(tmp, "stderr.log"),
-                                        "wb"))
+    proc = nginx_lib.start(nginx, tmp, NGINX_SERVER.format(
+        upstream=upstream, port=port), min(os.cpu_count() or 2, 8), 4096)
     deadline = time.time() + 20
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -373,7 +344,7 @@ def statuses(d):
 
 
 def main():
-    nginx, wrk_bin = find("nginx"), find("wrk")
+    nginx, wrk_bin = nginx_lib.find("nginx"), nginx_lib.find("wrk")
     if nginx is None or wrk_bin is None:
         sys.exit("bench_proxy: %s missing: run tools/setup.sh bench"
                  % " and ".join(x for x, p in (("nginx", nginx),

@@ -102,8 +102,12 @@ letter_member_link(struct service *svc, struct store *st,
 	if (strcmp(m.status, "removed") == 0 &&
 	    strcmp(m.removed_reason, "duplicate") == 0)
 		return duplicate_link(svc, r, &m, out, err);
-	if ((rc = letter_member_mailable(&m, err)) != 0)
-		return rc;
+	/* The answer to the person's own sign-up, as a confirmation is:
+	 * unsubscribing from the club's mail, a bounce long ago or "do not
+	 * contact" does not keep them from their own page (docs/joining.md,
+	 * "The flow"). */
+	if (strcmp(m.status, "removed") == 0)
+		return err_set(err, ERR_OK, "the member was removed"), 1;
 	token_member_links(svc, m.id, &l);
 	buf_init(&text);
 	buf_init(&html);

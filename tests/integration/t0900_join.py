@@ -171,6 +171,27 @@ def run(s, sink):
     check(page_link is not None and "/join/confirm/" not in last.text,
           "it carries their member page, no confirmation link")
     eq(db_counts(s)[0], members_before, "no member is created")
+    # Unsubscribed from the club's mail, she still gets the answer to her
+    # own sign-up.
+    new_member(s, "Una Unsub", "una@old.test", CLUB_ZIP)
+    check(wait_for_count(sink, "una@old.test", 1), "Una is welcomed")
+    welcome = [Mail(m) for m in sink.for_rcpt("una@old.test")
+               if "List-Unsubscribe" in Mail(m).msg]
+    unsub = str(welcome[0].msg["List-Unsubscribe"]).strip("<>") \
+        if welcome else ""
+    path = unsub[unsub.find("/unsubscribe/"):] if unsub else ""
+    check(path.startswith("/unsubscribe/"), "her welcome carries an "
+          "unsubscribe link", unsub)
+    form(s, path, {"List-Unsubscribe": "One-Click"})
+    eq(member_row(s, "una@old.test")[0][8], 1, "Una unsubscribed")
+    n_una = len(sink.for_rcpt("una@old.test"))
+    st, _ = form(s, "/join", person("Una Again", "una@old.test"))
+    eq(st, 200, "an unsubscribed member signs up again -> 200")
+    check(wait_for_count(sink, "una@old.test", n_una + 1),
+          "an unsubscribed member still gets the link of her page")
+    if len(sink.for_rcpt("una@old.test")) > n_una:
+        check(link_in(Mail(sink.for_rcpt("una@old.test")[-1]), "/m/"),
+              "it is her member page's link")
 
     # ---- honeypot --------------------------------------------------------
     snap = db_counts(s)
