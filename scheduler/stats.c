@@ -83,7 +83,7 @@ stats_map_svg(struct service *svc, struct store *st, bool lines,
 	int rc = -1;
 
 	if (club_list(svc, st, 0, 0, &clubs, &n, err) < 0 ||
-	    store_map_dots(st, dot_add, &ds, err) < 0)
+	    store_map_dots(st, lines, dot_add, &ds, err) < 0)
 		goto out;
 	marks = xcalloc(n ? n : 1, sizeof(*marks));
 	for (i = 0; i < n; i++) {

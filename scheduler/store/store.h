@@ -522,7 +522,10 @@ struct store_map_dot {
 	int64_t count;
 	double club_lat, club_lon;
 };
-int store_map_dots(struct store *s, int (*fn)(const struct store_map_dot *d,
-    void *arg), void *arg, struct err *err);
+/* Calls fn for each group of members shown on the map: by ZIP and mode,
+ * and, with clubs, by club too (club_id and its place; else 0). */
+int store_map_dots(struct store *s, bool clubs,
+    int (*fn)(const struct store_map_dot *d, void *arg), void *arg,
+    struct err *err);
 
 #endif
