@@ -17,7 +17,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import bench_match as bm                 # noqa: E402
+import lib                               # noqa: E402
 
 GOAL = 0.3      # of sqlite3 .import's rows/s (issue 14)
 
@@ -68,6 +71,34 @@ def schema_floor(db, tmp):
         c.close()
 
 
+def beside_server(clubs, members):
+    """The import while `clubmatch serve` shares the database and a client
+    stores a member every 50 ms: how long its writes wait for the lock
+    the import's batches hold (docs/operations.md, "Importing").
+    Returns (import seconds, [write seconds], failed writes)."""
+    s = lib.Server().start()
+    try:
+        rc, _, err = s.cli(["import", "clubs", clubs])
+        if rc != 0:
+            raise SystemExit("bench_import: clubs: " + err[-300:])
+        p = subprocess.Popen([lib.BIN, "import", "members", members,
+                              "--db", s.db], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        t0, waits, failed, i = time.time(), [], 0, 0
+        while p.poll() is None:
+            i += 1
+            a = time.time()
+            st, _ = s.call("POST", "/api/v1/members", body={
+                "name": "Writer %d" % i, "email": "w%d@writer.test" % i,
+                "zip": "60602"})
+            waits.append(time.time() - a)
+            failed += st != 201
+            time.sleep(0.05)
+        return time.time() - t0, waits, failed
+    finally:
+        s.stop()
+
+
 def measure(tmp, env, clubs, members):
     env["CLUBMATCH_DB"] = os.path.join(tmp, "bench.db")
     bm.run(["import", "clubs", clubs], env)
@@ -99,6 +130,12 @@ def measure(tmp, env, clubs, members):
     print("import members --no-match: %d rows in %.2f s = %s rows/s "
           "(%.3fx of sqlite3 .import)" % (n, secs, bm.rate(n, secs),
                                           base / secs))
+    took, waits, failed = beside_server(clubs, members)
+    waits.sort()
+    print("import members beside serve: %.1f s; a client's %d writes "
+          "meanwhile: p50 %.0f ms, slowest %.0f ms, %d failed"
+          % (took, len(waits), 1000 * waits[len(waits) // 2] if waits else 0,
+             1000 * waits[-1] if waits else 0, failed))
 
 
 def main():
