@@ -126,7 +126,7 @@ claim(struct lane *ln, const struct outbox_row *r, time_t now,
 	    ln->ob->cfg->member_daily_cap, now, OUTBOX_CAP_WINDOW, free_at,
 	    &err);
 	if (rc < 0)
-		fprintf(stderr, "clubmatch: outbox: %s\n", err.msg);
+		log_event("outbox_failed", "error", err.msg, NULL);
 	return rc < 0 ? 0 : rc;
 }
 
