@@ -1,10 +1,10 @@
 """bench_remind.py - what reminders (docs/email.md, "Reminders") cost the
 real `clubmatch serve`:
 
-  queue     the time from the start of serve to its log line "reminders:
-            queued N rows" for 2,000 clubs, 100,000 remote members (50 a
-            club) and one weekly series a club: the first top-up of the
-            8-day horizon (about 2,300 occurrences).
+  queue     the time from the start of serve to its log event
+            "event=reminders_queued rows=N" for 2,000 clubs, 100,000
+            remote members (50 a club) and one weekly series a club: the
+            first top-up of the 8-day horizon (about 2,300 occurrences).
   idle      then the CPU serve uses over IDLE seconds (default 60) with
             nothing due: utime + stime of /proc/PID/stat, as a share of
             one core.  Goal: under 1%.
@@ -117,17 +117,21 @@ def seed(s, zone):
     db.close()
 
 
-def queued(s, since):
-    """Waits for the top-up's log line; (seconds, rows)."""
-    while True:
+def queued(s, since, timeout=900):
+    """Waits for the top-up's event (docs/operations.md, "Logs"):
+    (seconds, rows)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
         with open(os.path.join(s.dir, "serve.log"), "rb") as f:
             f.seek(since)
-            m = re.search(rb"reminders: queued (\d+) rows", f.read())
+            m = re.search(rb"event=reminders_queued rows=(\d+)", f.read())
         if m:
             return time.time(), int(m.group(1))
         if s.proc.poll() is not None:
             sys.exit("bench_remind: serve died: " + s.logtext())
         time.sleep(0.05)
+    sys.exit("bench_remind: no event=reminders_queued in %d s: %s"
+             % (timeout, s.logtext()[-800:]))
 
 
 def logsize(s):
