@@ -378,10 +378,8 @@ batch_close(struct importer *im, struct store *st, struct batch *b,
 		return 0;
 	b->open = false;
 	err_clear(&why);
-	if (store_batch_commit(st, &why) == 0) {
-		rest(ms_since(&b->started) / BATCH_REST_SHARE);
+	if (store_batch_commit(st, &why) == 0)
 		return 0;
-	}
 	im->n = b->before;
 	*bad_line = b->first_line;
 	return err_set(err, why.code == ERR_UNAVAILABLE ? ERR_UNAVAILABLE :
@@ -454,9 +452,12 @@ feed(struct importer *im, struct service *svc, struct store *st, FILE *f,
 		    rep);
 		if (rep && rep->progress)
 			rep->progress(rep->arg, csv_offset(c));
-		if ((++b.rows >= BATCH_ROWS || ms_since(&b.started) >=
-		    BATCH_MS) && batch_close(im, st, &b, bad_line, err) < 0)
+		if (++b.rows < BATCH_ROWS && ms_since(&b.started) < BATCH_MS)
+			continue;
+		if (batch_close(im, st, &b, bad_line, err) < 0)
 			goto out_free;
+		/* Between batches only: after the last, the lock is free. */
+		rest(ms_since(&b.started) / BATCH_REST_SHARE);
 	}
 	rc = batch_close(im, st, &b, bad_line, err);
 out_free:
