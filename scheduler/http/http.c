@@ -866,6 +866,17 @@ client_ip(struct MHD_Connection *conn, struct request *rq, char *out,
 	buf_release(&x.all);
 }
 
+/* Seconds since the request began (on_uri()). */
+static double
+request_seconds(const struct request *rq)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - rq->t0.tv_sec) +
+	    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9;
+}
+
 /* ==== request ids (docs/operations.md, "Logs") ========================= */
 static bool
 request_id_is_safe(const char *s)
@@ -1217,14 +1228,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		http_reply_error(&rs, 500, "internal", NULL,
 		    "the handler gave no answer");
 	}
-	{
-		struct timespec t1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		http_metrics_count(method, rq->route, rs.status,
-		    (double)(t1.tv_sec - rq->t0.tv_sec) +
-		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9);
-	}
+	http_metrics_count(method, rq->route, rs.status, request_seconds(rq));
 	ret = queue(rq, &rs);
 	response_release(&rs);
 	return ret;
@@ -1260,12 +1264,9 @@ static void
 request_log(struct request *rq, enum MHD_RequestTerminationCode toe)
 {
 	char status[12], ms[32], bytes[24];
-	struct timespec t1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	snprintf(status, sizeof(status), "%u", rq->status);
-	snprintf(ms, sizeof(ms), "%.1f", (double)(t1.tv_sec -
-	    rq->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6);
+	snprintf(ms, sizeof(ms), "%.1f", request_seconds(rq) * 1e3);
 	snprintf(bytes, sizeof(bytes), "%zu", rq->bytes);
 	log_event("request", "id", rq->id, "method", rq->started ?
 	    rq->method_buf : NULL, "route", rq->route ? rq->route :
