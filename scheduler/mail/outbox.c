@@ -83,10 +83,9 @@ tried_for(int attempts, double scale)
 	time_t sum = 0;
 	int i;
 
-	for (i = 1; i < attempts && i <= 6; i++)
+	/* A row gives up within a day, so at most about a hundred terms. */
+	for (i = 1; i < attempts; i++)
 		sum += retry_delay(i, scale);
-	if (attempts > 7)
-		sum += (time_t)(attempts - 7) * retry_delay(7, scale);
 	return sum;
 }
 
