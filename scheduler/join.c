@@ -137,8 +137,8 @@ confirm_member(struct service *svc, struct store *st, const struct join *j,
 	err_clear(&miss);
 	if (store_member_by_email(st, j->email, &old, &miss) == 0) {
 		if (member_can_rejoin(&old))
-			return member_rejoin_in(svc, st, old.id, in, j->id,
-			    out, err);
+			return member_rejoin_in(svc, st, &old, in, j->id, out,
+			    err);
 	} else if (miss.code != ERR_NOT_FOUND) {
 		*err = miss;
 		return -1;

@@ -213,17 +213,16 @@ member_can_rejoin(const struct member *m)
 }
 
 int
-member_rejoin_in(struct service *svc, struct store *st, int64_t id,
-    const struct member_input *in, int64_t join_id, struct member *out,
-    struct err *err)
+member_rejoin_in(struct service *svc, struct store *st,
+    const struct member *old, const struct member_input *in,
+    int64_t join_id, struct member *out, struct err *err)
 {
-	struct member old, m;
+	int64_t id = old->id;
+	struct member m;
 
-	if (store_member_get(st, id, &old, err) < 0)
-		return -1;
-	if (!member_can_rejoin(&old))
+	if (!member_can_rejoin(old))
 		return err_set_field(err, ERR_CONFLICT, "email", "a member "
-		    "with e-mail '%s' already exists", old.email);
+		    "with e-mail '%s' already exists", old->email);
 	/* The sign-up's data replace the old, as for a new member; the
 	 * row, and with it the member page and feed links, stays. */
 	if (member_fresh(svc, st, in, &m, err) < 0)

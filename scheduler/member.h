@@ -56,11 +56,12 @@ bool member_can_rejoin(const struct member *m);
  * active, reachable and subscribed again, matched as a new member,
  * invited when remote (withdrawn invitations come back), welcomed and
  * given a first-contact task (outreach_rejoined()).  *out: the member
- * as stored.  ERR_CONFLICT naming "email" when member id is not one who
- * left, or the address was removed as a prank. */
-int member_rejoin_in(struct service *svc, struct store *st, int64_t id,
-    const struct member_input *in, int64_t join_id, struct member *out,
-    struct err *err);
+ * as stored.  ERR_CONFLICT naming "email" when old (read in this
+ * transaction) is not one who left, or the address was removed as a
+ * prank. */
+int member_rejoin_in(struct service *svc, struct store *st,
+    const struct member *old, const struct member_input *in,
+    int64_t join_id, struct member *out, struct err *err);
 /* Whether in would make a valid member (the field named in err). */
 int member_check(struct service *svc, const struct member_input *in,
     struct err *err);
