@@ -354,3 +354,32 @@ def with_mail_server(run, env=FAST_ENV):
 
 def b64(s):
     return base64.b64encode(s).decode()
+
+
+# ==== replies coming back (docs/email.md, "Replies") =======================
+def deliver(maildir, raw):
+    """Puts raw into maildir as an MTA does (tmp/, then new/)."""
+    name = "%f.%d.test" % (time.time(), os.getpid())
+    with open(os.path.join(maildir, "tmp", name), "wb") as f:
+        f.write(raw)
+    os.rename(os.path.join(maildir, "tmp", name),
+              os.path.join(maildir, "new", name))
+    return name
+
+
+def intake(s, raw, extra=()):
+    """`clubmatch intake FILE` of raw against s's database."""
+    path = os.path.join(s.dir, "in-%f.eml" % time.time())
+    with open(path, "wb") as f:
+        f.write(raw)
+    return s.cli(["intake", path, "--mail-from", MAIL_FROM] + list(extra))
+
+
+def attendee(s, mid, addr, date=None):
+    """addr's row of meeting mid's attendees (of date), or None."""
+    st, body = s.call("GET", "/api/v1/meetings/%d/attendees%s"
+                      % (mid, "?date=" + date if date else ""))
+    for a in body.get("items", []) if st == 200 else []:
+        if a["email"] == addr:
+            return a
+    return None

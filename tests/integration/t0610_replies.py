@@ -22,8 +22,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, done, eq, run_cli, wait_for  # noqa: E402
-from invite_lib import (FAST_ENV, MAIL_FROM, Mail, Sink, mail_server,  # noqa: E402
-                        new_club, new_meeting, new_member)
+from invite_lib import (FAST_ENV, MAIL_FROM, Mail, Sink, attendee,  # noqa: E402
+                        deliver, intake, mail_server, new_club,
+                        new_meeting, new_member)
 
 SEC = "sec@replies.test"
 STAMP = [0]
@@ -165,31 +166,6 @@ class Inv(Mail):
         self.to = m.rcpt_tos[0]
         self.subject = str(self.msg["Subject"])
         self.org_addr = self.prop("ORGANIZER")[0].split("mailto:", 1)[1]
-
-
-def deliver(maildir, raw):
-    name = "%f.%d.test" % (time.time(), os.getpid())
-    with open(os.path.join(maildir, "tmp", name), "wb") as f:
-        f.write(raw)
-    os.rename(os.path.join(maildir, "tmp", name),
-              os.path.join(maildir, "new", name))
-    return name
-
-
-def attendee(s, mid, addr, date=None):
-    st, body = s.call("GET", "/api/v1/meetings/%d/attendees%s"
-                      % (mid, "?date=" + date if date else ""))
-    for a in body.get("items", []) if st == 200 else []:
-        if a["email"] == addr:
-            return a
-    return None
-
-
-def intake(s, raw, extra=()):
-    path = os.path.join(s.dir, "in-%f.eml" % time.time())
-    with open(path, "wb") as f:
-        f.write(raw)
-    return s.cli(["intake", path, "--mail-from", MAIL_FROM] + list(extra))
 
 
 def main():

@@ -23,8 +23,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import check, done, eq, wait_for  # noqa: E402
-from invite_lib import (FAST_ENV, MAIL_FROM, Mail, Sink, mail_server,  # noqa: E402
-                        new_club, new_meeting, new_member)
+from invite_lib import (FAST_ENV, MAIL_FROM, Mail, Sink, attendee,  # noqa: E402
+                        deliver, intake, mail_server, new_club,
+                        new_meeting, new_member)
 
 SEC = "sec@tags.test"
 CLUB = "Tagless Club"
@@ -85,28 +86,9 @@ def human(inv, frm, to, text):
                email.utils.formatdate(), inv.msgid, text)).encode()
 
 
-def deliver(maildir, raw):
-    name = "%f.%d.t0620" % (time.time(), os.getpid())
-    with open(os.path.join(maildir, "tmp", name), "wb") as f:
-        f.write(raw)
-    os.rename(os.path.join(maildir, "tmp", name),
-              os.path.join(maildir, "new", name))
-    return name
-
-
-def intake(s, raw, flags=()):
-    path = os.path.join(s.dir, "in-%f.eml" % time.time())
-    with open(path, "wb") as f:
-        f.write(raw)
-    return s.cli(["intake", path, "--mail-from", MAIL_FROM] + list(flags))
-
-
 def rsvp(s, mid, addr):
-    st, body = s.call("GET", "/api/v1/meetings/%d/attendees" % mid)
-    for a in body.get("items", []) if st == 200 else []:
-        if a["email"] == addr:
-            return a["rsvp"], a["rsvp_via"]
-    return None
+    a = attendee(s, mid, addr)
+    return (a["rsvp"], a["rsvp_via"]) if a else None
 
 
 def setup(extra):
