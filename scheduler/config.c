@@ -229,8 +229,7 @@ static int
 outreach_settings(struct config *cfg, const struct raw *raw,
     struct err *err)
 {
-	char *end;
-	long days, cap;
+	int64_t n;
 
 	if (raw->organizer_email) {
 		if (!text_email_is_valid(raw->organizer_email))
@@ -242,25 +241,19 @@ outreach_settings(struct config *cfg, const struct raw *raw,
 	}
 	cfg->contact_due_days = 7;
 	if (raw->contact_due_days) {
-		errno = 0;
-		days = strtol(raw->contact_due_days, &end, 10);
-		if (errno || *end || end == raw->contact_due_days || days < 0 ||
-		    days > 365)
+		if (text_parse_int64(raw->contact_due_days, 0, 365, &n) < 0)
 			return err_set(err, ERR_INVALID, "--contact-due-days "
 			    "'%.40s' must be a number of days from 0 to 365",
 			    raw->contact_due_days);
-		cfg->contact_due_days = (int)days;
+		cfg->contact_due_days = (int)n;
 	}
 	cfg->member_daily_cap = CONFIG_MEMBER_DAILY_CAP;
 	if (raw->member_daily_cap) {
-		errno = 0;
-		cap = strtol(raw->member_daily_cap, &end, 10);
-		if (errno || *end || end == raw->member_daily_cap || cap < 0 ||
-		    cap > 1000)
+		if (text_parse_int64(raw->member_daily_cap, 0, 1000, &n) < 0)
 			return err_set(err, ERR_INVALID, "--member-daily-cap "
 			    "'%.40s' must be a number of messages from 0 (no "
 			    "cap) to 1000", raw->member_daily_cap);
-		cfg->member_daily_cap = (int)cap;
+		cfg->member_daily_cap = (int)n;
 	}
 	if (cfg->reply_maildir && cfg->reply_maildir[0] == '\0')
 		cfg->reply_maildir = NULL;
