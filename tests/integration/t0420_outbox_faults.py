@@ -143,6 +143,10 @@ def down_kill_restart():
                          timeout=15)
         check(tried, "down: the worker tried, and the rows stay pending with "
               "last_error", outbox(s)[:2])
+        # A lane trying a row again holds it 'sending' for that moment
+        # (four lanes, each retrying while the server is down).
+        wait_for(lambda: len(outbox(s, "pending")) == len(addrs),
+                 timeout=10)
         eq(len(outbox(s, "pending")), len(addrs),
            "down: all %d invitations pending" % len(addrs))
         eq(outbox(s, "failed"), [], "down: nothing failed (an outage is "
